@@ -1,0 +1,225 @@
+#include "libs/http/server.h"
+
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "boost/asio.hpp"
+#include "boost/beast/core.hpp"
+#include "boost/beast/http.hpp"
+
+namespace fleet::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// One connection: read a request, run the handler, write the response, repeat (keep-alive).
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const Handler& handler, const ServerOptions& options)
+      : stream_(std::move(socket)), handler_(handler), options_(options) {}
+
+  void Run() { Read(); }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(options_.max_body_bytes);
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      Close();
+      return;
+    }
+    if (ec == bhttp::error::body_limit) {
+      Reply(Response{413, "application/json", {},
+                     R"({"error":{"code":413,"message":"request body too large","status":"INVALID_ARGUMENT"}})"},
+            false);
+      return;
+    }
+    if (ec) {
+      Reply(Response{400, "application/json", {},
+                     R"({"error":{"code":400,"message":"malformed HTTP request","status":"INVALID_ARGUMENT"}})"},
+            false);
+      return;
+    }
+    auto& req = parser_->get();
+    Request r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    const size_t q = r.target.find('?');
+    r.path = PercentDecode(std::string_view(r.target).substr(0, q));
+    if (q != std::string::npos) r.query = ParseQuery(std::string_view(r.target).substr(q + 1));
+    for (const auto& f : req) {
+      r.headers[absl::AsciiStrToLower(std::string(f.name_string()))] = std::string(f.value());
+    }
+    r.body = std::move(req.body());
+    beast::error_code ignored;
+    auto ep = stream_.socket().remote_endpoint(ignored);
+    if (!ignored) r.remote_address = ep.address().to_string();
+    Response resp;
+    try {
+      resp = handler_(r);
+    } catch (const std::exception& e) {
+      resp = Response{500, "application/json", {},
+                      R"({"error":{"code":500,"message":"internal error","status":"INTERNAL"}})"};
+    }
+    Reply(resp, req.keep_alive());
+  }
+
+  void Reply(const Response& resp, bool keep_alive) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(resp.status));
+    res->set(bhttp::field::server, "fleetd");
+    res->set(bhttp::field::content_type, resp.content_type);
+    for (const auto& [k, v] : resp.headers) res->set(k, v);
+    res->body() = resp.body;
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                         if (ec || !keep_alive) {
+                           self->Close();
+                           return;
+                         }
+                         self->Read();
+                       });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  const Handler& handler_;
+  const ServerOptions& options_;
+};
+
+class ServerImpl : public Server {
+ public:
+  ServerImpl(const ServerOptions& options, Handler handler)
+      : options_(options), handler_(std::move(handler)), ioc_(options.threads), acceptor_(ioc_) {}
+
+  ~ServerImpl() override { Stop(); }
+
+  absl::Status Listen() {
+    beast::error_code ec;
+    auto address = asio::ip::make_address(options_.address, ec);
+    if (ec) return absl::InvalidArgumentError("http: bad listen address " + options_.address);
+    tcp::endpoint ep(address, static_cast<unsigned short>(options_.port));
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(ep, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return absl::UnavailableError("http: cannot listen on " + options_.address + ":" +
+                                    std::to_string(options_.port) + ": " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+    Accept();
+    for (int i = 0; i < std::max(1, options_.threads); ++i) {
+      threads_.emplace_back([this] { ioc_.run(); });
+    }
+    return absl::OkStatus();
+  }
+
+  int port() const override { return port_; }
+
+  void Stop() override {
+    if (stopped_.exchange(true)) return;
+    ioc_.stop();
+    for (auto& t : threads_) t.join();
+    beast::error_code ec;
+    acceptor_.close(ec);  // the threads are gone: no handler can race with this
+  }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
+      if (ec) {
+        if (ec == asio::error::operation_aborted) return;
+      } else {
+        std::make_shared<Session>(std::move(s), handler_, options_)->Run();
+      }
+      Accept();
+    });
+  }
+
+  const ServerOptions options_;
+  const Handler handler_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  int port_ = 0;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace
+
+std::string Request::Header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? "" : it->second;
+}
+
+std::string Request::QueryParam(const std::string& name) const {
+  auto it = query.find(name);
+  return it == query.end() ? "" : it->second;
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i] == '+' ? ' ' : s[i]);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> ParseQuery(std::string_view query) {
+  std::map<std::string, std::string> out;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    out[PercentDecode(pair.substr(0, eq))] =
+        eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Handler handler) {
+  auto server = std::make_unique<ServerImpl>(options, std::move(handler));
+  if (absl::Status st = server->Listen(); !st.ok()) return st;
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace fleet::http

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace fleet::http {
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path + query as received
+  std::string path;    // percent-decoded path, no query
+  std::map<std::string, std::string> query;    // decoded query parameters (last one wins)
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string remote_address;
+
+  std::string Header(const std::string& lower_name) const;
+  std::string QueryParam(const std::string& name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  int port = 0;                 // 0 = any free port
+  int threads = 4;              // handlers run on these threads and may block
+  size_t max_body_bytes = 1 << 20;
+  int idle_timeout_seconds = 60;
+};
+
+// HTTP/1.1 server (Boost.Beast) with keep-alive. Every request is passed to `handler`;
+// malformed requests get 400, bodies over max_body_bytes 413, without reaching it.
+// Thread-safe; Stop() (or the destructor) closes the listener and waits for the threads.
+class Server {
+ public:
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options, Handler handler);
+  virtual ~Server() = default;
+  virtual int port() const = 0;
+  virtual void Stop() = 0;
+};
+
+// Splits "a=1&b=x%20y" into decoded pairs.
+std::map<std::string, std::string> ParseQuery(std::string_view query);
+std::string PercentDecode(std::string_view s);
+
+// Minimal blocking HTTP/1.1 client for tests and tools. INVALID_ARGUMENT for a bad URL,
+// UNAVAILABLE when the server cannot be reached.
+struct ClientResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+absl::StatusOr<ClientResponse> Fetch(const std::string& method, const std::string& url,
+                                     const std::string& body = "",
+                                     const std::map<std::string, std::string>& headers = {});
+
+}  // namespace fleet::http
