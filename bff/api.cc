@@ -1,0 +1,188 @@
+#include "bff/api.h"
+
+#include <random>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/util/json_util.h"
+#include "libs/log/log.h"
+#include "libs/status/http.h"
+#include "libs/status/status.h"
+#include "libs/trace/span.h"
+#include "libs/trace/trace.h"
+#include "prometheus/text_serializer.h"
+
+namespace fleet::bff {
+namespace {
+
+http::Response Json(int code, std::string body) {
+  return http::Response{code, "application/json", {}, std::move(body)};
+}
+
+template <typename Message>
+http::Response ProtoJson(const Message& m) {
+  google::protobuf::util::JsonPrintOptions o;
+  o.always_print_primitive_fields = true;
+  std::string out;
+  auto st = google::protobuf::util::MessageToJsonString(m, &out, o);
+  if (!st.ok()) return Json(500, R"({"error":{"code":500,"message":"Internal error.","status":"INTERNAL"}})");
+  return Json(200, std::move(out));
+}
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  uint64_t v = rng();
+  for (char& c : id) {
+    c = kHex[v & 15];
+    v >>= 4;
+  }
+  return id;
+}
+
+// Request ids are echoed back, so only accept tame ones from clients.
+bool AcceptableRequestId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Api::Api(PresenceBackend& presence, std::shared_ptr<prometheus::Registry> registry, ApiOptions options)
+    : presence_(presence),
+      registry_(std::move(registry)),
+      options_(options),
+      requests_(prometheus::BuildCounter()
+                    .Name("bff_http_requests_total")
+                    .Help("HTTP requests by route template, method and status code")
+                    .Register(*registry_)),
+      latency_(prometheus::BuildHistogram()
+                   .Name("bff_http_request_seconds")
+                   .Help("HTTP request latency by route template")
+                   .Register(*registry_)) {
+  router_.Add("GET", "/v1/devices/{device}/presence",
+              [this](const http::Request& r, const PathVars& v) { return GetPresence(r, v); });
+  router_.Add("GET", "/v1/presence",
+              [this](const http::Request& r, const PathVars& v) { return ListPresence(r, v); });
+  router_.Add("GET", "/healthz", [](const http::Request&, const PathVars&) {
+    return Json(200, R"({"status":"ok"})");
+  });
+  router_.Add("GET", "/readyz", [this](const http::Request&, const PathVars&) { return Ready(); });
+  router_.Add("GET", "/metrics", [this](const http::Request&, const PathVars&) { return Metrics(); });
+}
+
+CallContext Api::Context(const http::Request& r) const {
+  CallContext c;
+  c.request_id = r.Header("x-request-id");
+  c.traceparent = r.Header("traceparent");
+  c.deadline = absl::Now() + options_.backend_timeout;
+  return c;
+}
+
+http::Response Api::Handle(const http::Request& r) {
+  const absl::Time start = absl::Now();
+  // Request id: the client's if sane, else ours. Trace: continue the caller's or start one.
+  std::string request_id = r.Header("x-request-id");
+  if (!AcceptableRequestId(request_id)) request_id = NewRequestId();
+  trace::TraceContext parent;
+  if (auto tp = trace::ParseTraceparent(r.Header("traceparent")); tp.ok()) parent = *tp;
+  trace::Span span(absl::StrCat(r.method, " ", r.path), trace::SpanKind::kServer, parent);
+  trace::ScopedContext scope(span.context());
+  const std::string trace_id = span.context().TraceIdHex();
+
+  http::Request req = r;
+  req.headers["x-request-id"] = request_id;
+  req.headers["traceparent"] = trace::FormatTraceparent(span.context());
+
+  Router::Match m = router_.Find(r.method, r.path);
+  http::Response resp;
+  std::string route = m.pattern.empty() ? "unmatched" : m.pattern;
+  if (m.handler != nullptr) {
+    resp = (*m.handler)(req, m.vars);
+  } else if (m.method_mismatch) {
+    resp = Json(405, status::ToHttpJson(
+                         status::MakeError(absl::StatusCode::kInvalidArgument, "METHOD_NOT_ALLOWED",
+                                           absl::StrCat("method ", r.method, " is not allowed on ", r.path),
+                                           {{"allowed", absl::StrJoin(m.allowed, ",")}}),
+                         request_id, trace_id));
+    resp.headers.emplace_back("Allow", absl::StrJoin(m.allowed, ", "));
+  } else {
+    resp = Json(404, status::ToHttpJson(
+                         status::MakeError(absl::StatusCode::kNotFound, "ROUTE_NOT_FOUND",
+                                           absl::StrCat("no route for ", r.method, " ", r.path)),
+                         request_id, trace_id));
+  }
+  // Errors produced by handlers carry the ids already; attach them to every response's headers.
+  resp.headers.push_back({"X-Request-Id", request_id});
+  resp.headers.push_back({"traceparent", trace::FormatTraceparent(span.context())});
+  span.SetAttribute("http.status_code", static_cast<int64_t>(resp.status));
+  span.SetAttribute("http.route", route);
+  if (resp.status >= 500) span.SetError(absl::StrCat("HTTP ", resp.status));
+  requests_.Add({{"route", route}, {"method", r.method}, {"code", std::to_string(resp.status)}})
+      .Increment();
+  latency_
+      .Add({{"route", route}}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025,
+                                                                      0.05, 0.1, 0.25, 0.5, 1, 5})
+      .Observe(absl::ToDoubleSeconds(absl::Now() - start));
+  if (resp.status >= 500) {
+    log::Warn("request failed", {{"route", route}, {"status", resp.status},
+                                 {"request_id", request_id}});
+  }
+  return resp;
+}
+
+namespace {
+
+// A service error as an AIP-193 response with the request's ids.
+http::Response Error(const absl::Status& st, const http::Request& r) {
+  std::string trace_id;
+  if (auto tp = trace::ParseTraceparent(r.Header("traceparent")); tp.ok()) trace_id = tp->TraceIdHex();
+  return Json(status::HttpStatusCode(st.code()),
+              status::ToHttpJson(st, r.Header("x-request-id"), trace_id));
+}
+
+}  // namespace
+
+http::Response Api::GetPresence(const http::Request& r, const PathVars& vars) {
+  absl::StatusOr<presence::v1::Presence> p =
+      presence_.Get("devices/" + vars.at("device") + "/presence", Context(r));
+  if (!p.ok()) return Error(p.status(), r);
+  return ProtoJson(*p);
+}
+
+http::Response Api::ListPresence(const http::Request& r, const PathVars&) {
+  presence::v1::ListPresenceRequest req;
+  req.set_filter(r.QueryParam("filter"));
+  req.set_page_token(r.QueryParam("page_token"));
+  if (const std::string size = r.QueryParam("page_size"); !size.empty()) {
+    int n = 0;
+    if (!absl::SimpleAtoi(size, &n)) {
+      return Error(status::InvalidField("page_size", "page_size must be an integer"), r);
+    }
+    req.set_page_size(n);
+  }
+  absl::StatusOr<presence::v1::ListPresenceResponse> resp = presence_.List(req, Context(r));
+  if (!resp.ok()) return Error(resp.status(), r);
+  return ProtoJson(*resp);
+}
+
+http::Response Api::Metrics() {
+  prometheus::TextSerializer serializer;
+  return http::Response{200, "text/plain; version=0.0.4", {}, serializer.Serialize(registry_->Collect())};
+}
+
+http::Response Api::Ready() {
+  absl::Status st = presence_.Ready();
+  if (!st.ok()) {
+    return Json(503, absl::StrCat(R"({"status":"not ready","device_online":")",
+                                  absl::StatusCodeToString(st.code()), "\"}"));
+  }
+  return Json(200, R"({"status":"ready"})");
+}
+
+}  // namespace fleet::bff

@@ -1,0 +1,156 @@
+#include "bff/api.h"
+
+#include "gtest/gtest.h"
+#include "libs/status/status.h"
+#include "rapidjson/document.h"
+
+namespace fleet::bff {
+namespace {
+
+class FakePresence : public PresenceBackend {
+ public:
+  absl::StatusOr<presence::v1::Presence> Get(const std::string& name, const CallContext& c) override {
+    last_name = name;
+    last_context = c;
+    if (!fail.ok()) return fail;
+    presence::v1::Presence p;
+    p.set_name(name);
+    p.set_device_id("dev-1");
+    p.set_state(presence::v1::ONLINE);
+    p.mutable_board()->set_cpu_percent(12.5);
+    return p;
+  }
+  absl::StatusOr<presence::v1::ListPresenceResponse> List(const presence::v1::ListPresenceRequest& req,
+                                                          const CallContext&) override {
+    last_list = req;
+    if (!fail.ok()) return fail;
+    presence::v1::ListPresenceResponse r;
+    r.add_presences()->set_device_id("dev-1");
+    r.set_next_page_token("tok");
+    r.set_total_size(7);
+    return r;
+  }
+  absl::Status Ready() override { return fail; }
+
+  absl::Status fail;
+  std::string last_name;
+  CallContext last_context;
+  presence::v1::ListPresenceRequest last_list;
+};
+
+class ApiTest : public ::testing::Test {
+ protected:
+  ApiTest() : api_(fake_, std::make_shared<prometheus::Registry>()) {}
+  http::Response Call(std::string method, std::string path,
+                      std::map<std::string, std::string> query = {},
+                      std::map<std::string, std::string> headers = {}) {
+    http::Request r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.target = r.path;
+    r.query = std::move(query);
+    r.headers = std::move(headers);
+    return api_.Handle(r);
+  }
+  static std::string HeaderOf(const http::Response& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers) {
+      if (k == name) return v;
+    }
+    return "";
+  }
+  static rapidjson::Document Parse(const std::string& body) {
+    rapidjson::Document d;
+    d.Parse(body.c_str());
+    EXPECT_FALSE(d.HasParseError()) << body;
+    return d;
+  }
+  FakePresence fake_;
+  Api api_;
+};
+
+TEST_F(ApiTest, GetPresenceReturnsJson) {
+  http::Response r = Call("GET", "/v1/devices/dev-1/presence");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(fake_.last_name, "devices/dev-1/presence");
+  auto d = Parse(r.body);
+  EXPECT_STREQ(d["deviceId"].GetString(), "dev-1");
+  EXPECT_STREQ(d["state"].GetString(), "ONLINE");
+  EXPECT_EQ(d["board"]["cpuPercent"].GetDouble(), 12.5);
+  EXPECT_GT(fake_.last_context.deadline, absl::Now());
+}
+
+TEST_F(ApiTest, ServiceErrorsBecomeAip193WithReasonAndIds) {
+  fake_.fail = status::MakeError(absl::StatusCode::kNotFound, "PRESENCE_NOT_FOUND", "never seen",
+                                 {{"device_id", "dev-9"}});
+  http::Response r = Call("GET", "/v1/devices/dev-9/presence", {}, {{"x-request-id", "abc-123"}});
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(HeaderOf(r, "X-Request-Id"), "abc-123");
+  auto d = Parse(r.body);
+  EXPECT_EQ(d["error"]["code"].GetInt(), 404);
+  EXPECT_STREQ(d["error"]["status"].GetString(), "NOT_FOUND");
+  const auto& info = d["error"]["details"][0];
+  EXPECT_STREQ(info["reason"].GetString(), "PRESENCE_NOT_FOUND");
+  EXPECT_STREQ(info["domain"].GetString(), "fleetd.io");
+  EXPECT_STREQ(info["metadata"]["device_id"].GetString(), "dev-9");
+  EXPECT_STREQ(info["metadata"]["request_id"].GetString(), "abc-123");
+  EXPECT_EQ(std::string(info["metadata"]["trace_id"].GetString()).size(), 32u);
+}
+
+TEST_F(ApiTest, UnavailableBackendIs503) {
+  fake_.fail = absl::UnavailableError("connection refused");
+  http::Response r = Call("GET", "/v1/presence");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_STREQ(Parse(r.body)["error"]["details"][0]["reason"].GetString(), "BACKEND_UNAVAILABLE");
+  EXPECT_EQ(Call("GET", "/readyz").status, 503);
+}
+
+TEST_F(ApiTest, ContinuesCallersTrace) {
+  const std::string tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  http::Response r = Call("GET", "/v1/devices/dev-1/presence", {}, {{"traceparent", tp}});
+  ASSERT_EQ(r.status, 200);
+  const std::string sent = fake_.last_context.traceparent;
+  EXPECT_EQ(sent.substr(0, 36), tp.substr(0, 36));  // same trace id
+  EXPECT_NE(sent, tp);                              // our own span id
+  EXPECT_EQ(HeaderOf(r, "traceparent").substr(3, 32), "4bf92f3577b34da6a3ce929d0e0e4736");
+}
+
+TEST_F(ApiTest, ListPassesParametersAndValidatesPageSize) {
+  http::Response r = Call("GET", "/v1/presence", {{"filter", "online"}, {"page_size", "5"}, {"page_token", "t"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(fake_.last_list.filter(), "online");
+  EXPECT_EQ(fake_.last_list.page_size(), 5);
+  EXPECT_EQ(fake_.last_list.page_token(), "t");
+  auto d = Parse(r.body);
+  EXPECT_STREQ(d["nextPageToken"].GetString(), "tok");
+  EXPECT_STREQ(d["totalSize"].GetString(), "7");  // int64 is a string in proto3 JSON
+  http::Response bad = Call("GET", "/v1/presence", {{"page_size", "ten"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_STREQ(Parse(bad.body)["error"]["details"][0]["metadata"]["field"].GetString(), "page_size");
+}
+
+TEST_F(ApiTest, UnknownRouteAndWrongMethod) {
+  http::Response nf = Call("GET", "/v1/nothing");
+  EXPECT_EQ(nf.status, 404);
+  EXPECT_STREQ(Parse(nf.body)["error"]["details"][0]["reason"].GetString(), "ROUTE_NOT_FOUND");
+  http::Response na = Call("DELETE", "/v1/presence");
+  EXPECT_EQ(na.status, 405);
+  EXPECT_EQ(HeaderOf(na, "Allow"), "GET");
+  EXPECT_STREQ(Parse(na.body)["error"]["details"][0]["reason"].GetString(), "METHOD_NOT_ALLOWED");
+}
+
+TEST_F(ApiTest, CountsRequestsInMetrics) {
+  Call("GET", "/v1/devices/dev-1/presence");
+  http::Response m = Call("GET", "/metrics");
+  EXPECT_NE(m.body.find(R"(bff_http_requests_total{code="200",method="GET",route="/v1/devices/{device}/presence"} 1)"),
+            std::string::npos)
+      << m.body;
+}
+
+TEST_F(ApiTest, RejectsHostileRequestIds) {
+  http::Response r = Call("GET", "/healthz", {}, {{"x-request-id", "a\r\nSet-Cookie: x"}});
+  EXPECT_NE(HeaderOf(r, "X-Request-Id"), "a\r\nSet-Cookie: x");
+  EXPECT_EQ(HeaderOf(r, "X-Request-Id").size(), 16u);
+}
+
+}  // namespace
+}  // namespace fleet::bff

@@ -1,0 +1,81 @@
+// fleet-bff: the HTTP/JSON front door. Wiring only.
+#include <memory>
+
+#include "bff/api.h"
+#include "bff/presence_backend.h"
+#include "libs/config/flags.h"
+#include "libs/grpcx/signals.h"
+#include "libs/http/server.h"
+#include "libs/log/log.h"
+#include "libs/trace/otlp_exporter.h"
+#include "libs/trace/trace.h"
+
+namespace fleet::bff {
+namespace {
+
+struct Config {
+  std::string http_address = "127.0.0.1";
+  int64_t http_port = 8080;
+  std::string device_online = "127.0.0.1:7001";
+  std::string otlp_endpoint;
+  int64_t threads = 8;
+  absl::Duration backend_timeout = absl::Seconds(5);
+
+  absl::Status Validate() const {
+    if (http_port < 0 || http_port > 65535) return absl::InvalidArgumentError("--http_port must be 0..65535");
+    if (device_online.empty()) return absl::InvalidArgumentError("--device_online is required");
+    if (threads < 1 || threads > 256) return absl::InvalidArgumentError("--threads must be 1..256");
+    if (backend_timeout <= absl::ZeroDuration())
+      return absl::InvalidArgumentError("--backend_timeout must be positive");
+    return absl::OkStatus();
+  }
+};
+
+int Main(int argc, char** argv) {
+  grpcx::InstallShutdownSignals();
+  Config cfg;
+  config::FlagSet flags("fleet-bff");
+  flags.String("http_address", &cfg.http_address, "HTTP listen address");
+  flags.Int("http_port", &cfg.http_port, "HTTP port (0 = any free port)");
+  flags.String("device_online", &cfg.device_online, "device-online gRPC target");
+  flags.String("otlp_endpoint", &cfg.otlp_endpoint, "OTLP/HTTP traces endpoint (empty = no export)");
+  flags.Int("threads", &cfg.threads, "HTTP handler threads");
+  flags.Duration("backend_timeout", &cfg.backend_timeout, "deadline of each service call");
+  flags.ParseOrExit(argc, argv);
+  log::SetService("fleet-bff");
+  if (absl::Status st = cfg.Validate(); !st.ok()) {
+    log::Error("invalid configuration", {{"error", st.message()}});
+    return 2;
+  }
+  std::shared_ptr<trace::OtlpHttpExporter> exporter;
+  if (!cfg.otlp_endpoint.empty()) {
+    auto e = trace::OtlpHttpExporter::Create({.endpoint = cfg.otlp_endpoint, .service_name = "fleet-bff"});
+    if (!e.ok()) {
+      log::Error("otlp exporter", {{"error", e.status().message()}});
+      return 2;
+    }
+    exporter = *e;
+    trace::InstallExporter(exporter);
+  }
+  auto registry = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<PresenceBackend> presence = NewGrpcPresenceBackend(cfg.device_online);
+  Api api(*presence, registry, {.backend_timeout = cfg.backend_timeout});
+  auto server = http::Server::Start(
+      {.address = cfg.http_address, .port = static_cast<int>(cfg.http_port), .threads = static_cast<int>(cfg.threads)},
+      [&api](const http::Request& r) { return api.Handle(r); });
+  if (!server.ok()) {
+    log::Error("http server", {{"error", server.status().message()}});
+    return 1;
+  }
+  log::Info("listening", {{"http_port", (*server)->port()}, {"device_online", cfg.device_online}});
+  const int sig = grpcx::WaitForShutdownSignal();
+  log::Info("shutting down", {{"signal", sig}});
+  (*server)->Stop();
+  if (exporter) exporter->Shutdown();
+  return 0;
+}
+
+}  // namespace
+}  // namespace fleet::bff
+
+int main(int argc, char** argv) { return fleet::bff::Main(argc, argv); }

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "libs/kafka/consumer.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "services/device-online/domain/ingest.h"
+
+namespace fleet::online {
+
+// Metrics of the uplink path, declared together.
+struct UplinkMetrics {
+  explicit UplinkMetrics(prometheus::Registry& registry);
+  prometheus::Counter& applied;
+  prometheus::Counter& coalesced;
+  prometheus::Counter& dropped_stale;
+  prometheus::Counter& dropped_future;
+  prometheus::Counter& dropped_malformed;
+  prometheus::Counter& store_errors;
+  prometheus::Histogram& batch_seconds;
+  prometheus::Gauge& lag_messages;
+};
+
+struct UplinkConsumerOptions {
+  size_t batch = 5000;
+  absl::Duration poll_timeout = absl::Milliseconds(100);
+  absl::Duration watermark_interval = absl::Seconds(1);
+  absl::Duration max_backoff = absl::Seconds(2);
+};
+
+// Consumes `edge.up` (in the service's consumer group), applies each batch through the Ingestor
+// and only then marks its offsets processed: at-least-once, nothing skipped when Redis is down
+// (the batch is retried with back-off, loudly). Reports per-partition ingest watermarks for the
+// sweeper. One thread runs Run().
+class UplinkConsumer {
+ public:
+  UplinkConsumer(kafka::Consumer& consumer, Ingestor& ingestor, WatermarkStore& watermarks,
+                 UplinkMetrics& metrics, Clock& clock, UplinkConsumerOptions options = {})
+      : consumer_(consumer),
+        ingestor_(ingestor),
+        watermarks_(watermarks),
+        metrics_(metrics),
+        clock_(clock),
+        options_(options) {}
+
+  // Loops until `stop` becomes true, then commits what was processed.
+  void Run(const std::atomic<bool>& stop);
+
+  // Polls and applies one batch, retrying the store until it succeeds or `stop` is set.
+  // Returns the number of messages consumed.
+  absl::StatusOr<size_t> PollOnce(const std::atomic<bool>& stop);
+
+  // Reports watermarks now (normally every watermark_interval from Run()).
+  absl::Status ReportWatermarks();
+
+ private:
+  kafka::Consumer& consumer_;
+  Ingestor& ingestor_;
+  WatermarkStore& watermarks_;
+  UplinkMetrics& metrics_;
+  Clock& clock_;
+  const UplinkConsumerOptions options_;
+  // Newest device time applied, per "topic/partition".
+  std::map<std::string, absl::Time> applied_up_to_;
+};
+
+}  // namespace fleet::online

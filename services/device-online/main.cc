@@ -1,0 +1,146 @@
+// device-online: presence from uplink messages, offline sweeping, transitions to Kafka and
+// PostgreSQL, and the DeviceOnline gRPC API. Wiring only.
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "libs/grpcx/server.h"
+#include "libs/grpcx/signals.h"
+#include "libs/kafka/consumer.h"
+#include "libs/kafka/producer.h"
+#include "libs/log/log.h"
+#include "libs/metrics/admin_server.h"
+#include "libs/pg/migrate.h"
+#include "libs/pg/pool.h"
+#include "libs/redis/client.h"
+#include "libs/trace/otlp_exporter.h"
+#include "libs/trace/span.h"
+#include "services/device-online/background.h"
+#include "services/device-online/config.h"
+#include "services/device-online/domain/ingest.h"
+#include "services/device-online/domain/query.h"
+#include "services/device-online/domain/watch_hub.h"
+#include "services/device-online/edge/presence_topic.h"
+#include "services/device-online/edge/uplink_consumer.h"
+#include "services/device-online/server/device_online_service.h"
+#include "services/device-online/storage/pg_history.h"
+#include "services/device-online/storage/redis_presence_store.h"
+
+namespace fleet::online {
+namespace {
+
+int Fail(std::string_view what, const absl::Status& st) {
+  log::Error(what, {{"error", st.message()}, {"code", absl::StatusCodeToString(st.code())}});
+  return st.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+int Main(int argc, char** argv) {
+  grpcx::InstallShutdownSignals();
+  log::SetService("device-online");
+  absl::StatusOr<std::shared_ptr<const Config>> loaded = LoadConfig(argc, argv);
+  if (!loaded.ok()) return Fail("invalid configuration", loaded.status());
+  const Config& cfg = **loaded;
+
+  std::shared_ptr<trace::OtlpHttpExporter> exporter;
+  if (!cfg.otlp_endpoint.empty()) {
+    auto e = trace::OtlpHttpExporter::Create({.endpoint = cfg.otlp_endpoint, .service_name = "device-online"});
+    if (!e.ok()) return Fail("otlp exporter", e.status());
+    exporter = *e;
+    trace::InstallExporter(exporter);
+  }
+
+  // Backends.
+  auto redis_options = redis::OptionsFromAddr(cfg.redis_addr);
+  if (!redis_options.ok()) return Fail("redis address", redis_options.status());
+  redis_options->pool_size = static_cast<int>(cfg.redis_pool);
+  auto redis = redis::Client::Connect(*redis_options);
+  if (!redis.ok()) return Fail("redis", redis.status());
+  auto pg = pg::Pool::Connect({.url = cfg.pg_url});
+  if (!pg.ok()) return Fail("postgresql", pg.status());
+  if (absl::Status st = pg::Migrate(**pg, PresenceMigrations()); !st.ok()) return Fail("migrations", st);
+  auto producer = kafka::Producer::Create({.bootstrap = cfg.kafka_bootstrap});
+  if (!producer.ok()) return Fail("kafka producer", producer.status());
+
+  // Domain.
+  RealClock clock;
+  RedisPresenceStore store(**redis, cfg.redis_prefix);
+  PgPresenceHistory history(**pg);
+  KafkaTransitionSink presence_sink(**producer, cfg.presence_topic);
+  PresenceQuery query(store);
+  WatchHub hub;
+  auto registry = std::make_shared<prometheus::Registry>();
+  UplinkMetrics uplink_metrics(*registry);
+  BackgroundMetrics background_metrics(*registry);
+
+  const std::map<std::string, std::string> consumer_overrides = {
+      {"session.timeout.ms", std::to_string(absl::ToInt64Milliseconds(cfg.kafka_session_timeout))},
+      {"heartbeat.interval.ms",
+       std::to_string(std::max<int64_t>(100, absl::ToInt64Milliseconds(cfg.kafka_session_timeout) / 10))},
+      {"client.id", cfg.replica_id},
+  };
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<kafka::Consumer>> consumers;
+  std::vector<std::unique_ptr<Ingestor>> ingestors;
+  std::vector<std::unique_ptr<UplinkConsumer>> uplinks;
+  for (int i = 0; i < cfg.consumer_threads; ++i) {
+    auto c = kafka::Consumer::Create({.bootstrap = cfg.kafka_bootstrap,
+                                      .group_id = cfg.consumer_group,
+                                      .topics = {cfg.uplink_topic},
+                                      .overrides = consumer_overrides});
+    if (!c.ok()) return Fail("kafka consumer", c.status());
+    consumers.push_back(std::move(*c));
+    ingestors.push_back(std::make_unique<Ingestor>(
+        store, clock, IngestPolicy{cfg.max_message_age, cfg.max_future_skew}));
+    uplinks.push_back(std::make_unique<UplinkConsumer>(
+        *consumers.back(), *ingestors.back(), store, uplink_metrics, clock,
+        UplinkConsumerOptions{.batch = static_cast<size_t>(cfg.batch)}));
+  }
+  auto feed_consumer = kafka::Consumer::Create(
+      {.bootstrap = cfg.kafka_bootstrap, .topics = {cfg.presence_topic}, .assign_all_from_end = true});
+  if (!feed_consumer.ok()) return Fail("kafka presence feed", feed_consumer.status());
+  PresenceFeed feed(**feed_consumer, hub);
+  Sweeper sweeper(store, store, clock, SweepPolicy{.offline_after = cfg.offline_after});
+  Relay relay(store, {&presence_sink, &history}, cfg.replica_id, 500, cfg.relay_reclaim_idle);
+
+  // APIs.
+  DeviceOnlineService service(query, hub);
+  auto server = grpcx::Server::Start({.address = cfg.grpc_address}, {&service}, registry);
+  if (!server.ok()) return Fail("grpc server", server.status());
+  auto admin = metrics::AdminServer::Start(
+      {.address = cfg.admin_address, .port = static_cast<int>(cfg.admin_port)}, registry,
+      [&redis]() -> absl::Status {
+        auto pong = (*redis)->Command({"PING"});
+        return pong.ok() ? absl::OkStatus() : pong.status();
+      });
+  if (!admin.ok()) return Fail("admin server", admin.status());
+
+  for (auto& u : uplinks) threads.emplace_back([&stop, u = u.get()] { u->Run(stop); });
+  threads.emplace_back([&] { RunSweeper(sweeper, cfg.sweep_interval, background_metrics, stop); });
+  threads.emplace_back([&] { RunRelay(relay, store, cfg.relay_interval, background_metrics, stop); });
+  threads.emplace_back([&] { feed.Run(stop); });
+
+  log::Info("serving", {{"grpc_port", (*server)->port()}, {"admin_port", (*admin)->port()},
+                        {"replica", cfg.replica_id}, {"consumers", cfg.consumer_threads},
+                        {"offline_after", absl::FormatDuration(cfg.offline_after)}});
+  const int sig = grpcx::WaitForShutdownSignal();
+  log::Info("draining", {{"signal", sig}});
+  (*server)->SetServing(false);
+  stop = true;
+  hub.CloseAll();
+  for (auto& t : threads) t.join();
+  for (auto& c : consumers) (void)c->Close();  // commits what was applied, leaves the group
+  (void)(*feed_consumer)->Close();
+  (*server)->Shutdown();
+  (void)(*producer)->Flush(absl::Seconds(5));
+  (*admin)->Stop();
+  if (exporter) exporter->Shutdown();
+  log::Info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace fleet::online
+
+int main(int argc, char** argv) { return fleet::online::Main(argc, argv); }
