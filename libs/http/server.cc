@@ -1,6 +1,7 @@
 #include "libs/http/server.h"
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -75,23 +76,27 @@ class Session : public std::enable_shared_from_this<Session> {
     Response resp;
     try {
       resp = handler_(r);
-    } catch (const std::exception& e) {
+    } catch (...) {
       resp = Response{500, "application/json", {},
                       R"({"error":{"code":500,"message":"internal error","status":"INTERNAL"}})"};
     }
-    Reply(resp, req.keep_alive());
+    Reply(resp, req.keep_alive(), req.method() == bhttp::verb::head);
   }
 
-  void Reply(const Response& resp, bool keep_alive) {
+  void Reply(const Response& resp, bool keep_alive, bool head_request = false) {
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(resp.status));
     res->set(bhttp::field::server, "fleetd");
     res->set(bhttp::field::content_type, resp.content_type);
     for (const auto& [k, v] : resp.headers) res->set(k, v);
-    res->body() = resp.body;
     res->keep_alive(keep_alive);
-    res->prepare_payload();
+    if (head_request) {
+      res->content_length(resp.body.size());  // what a GET would send; the body itself is not
+    } else {
+      res->body() = resp.body;
+      res->prepare_payload();
+    }
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
                          if (ec || !keep_alive) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "libs/http/client.h"  // Fetch, ClientResponse: kept reachable through this header
 
 namespace fleet::http {
 
@@ -41,7 +42,10 @@ struct ServerOptions {
 };
 
 // HTTP/1.1 server (Boost.Beast) with keep-alive. Every request is passed to `handler`;
-// malformed requests get 400, bodies over max_body_bytes 413, without reaching it.
+// malformed requests get 400, bodies over max_body_bytes 413, without reaching it. A handler
+// that throws produces a 500. Responses to HEAD carry the headers (Content-Length of the
+// handler's body) but no body. Start errors: INVALID_ARGUMENT for a bad address, UNAVAILABLE
+// when it cannot be bound.
 // Thread-safe; Stop() (or the destructor) closes the listener and waits for the threads.
 class Server {
  public:
@@ -54,16 +58,5 @@ class Server {
 // Splits "a=1&b=x%20y" into decoded pairs.
 std::map<std::string, std::string> ParseQuery(std::string_view query);
 std::string PercentDecode(std::string_view s);
-
-// Minimal blocking HTTP/1.1 client for tests and tools. INVALID_ARGUMENT for a bad URL,
-// UNAVAILABLE when the server cannot be reached.
-struct ClientResponse {
-  int status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-};
-absl::StatusOr<ClientResponse> Fetch(const std::string& method, const std::string& url,
-                                     const std::string& body = "",
-                                     const std::map<std::string, std::string>& headers = {});
 
 }  // namespace fleet::http

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <thread>
 
+#include "boost/asio.hpp"
 #include "gtest/gtest.h"
 
 namespace fleet::http {
@@ -42,7 +43,9 @@ TEST(HttpServerTest, RejectsOversizedBodyWith413) {
 }
 
 TEST(HttpServerTest, ServesConcurrentClients) {
-  auto server = Server::Start({}, [](const Request& r) { return Response{200, "text/plain", {}, r.path}; });
+  auto server = Server::Start({}, [](const Request& r) {
+    return Response{200, "text/plain", {}, r.path};
+  });
   ASSERT_TRUE(server.ok());
   const std::string base = "http://127.0.0.1:" + std::to_string((*server)->port());
   std::atomic<int> ok{0};
@@ -67,6 +70,90 @@ TEST(HttpServerTest, FetchReportsUnreachableAsUnavailable) {
   auto r = Fetch("GET", "http://127.0.0.1:" + std::to_string(port) + "/");
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(Fetch("GET", "ftp://x/").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(HttpServerTest, PassesStatusAndContentTypeThrough) {
+  auto server = Server::Start({}, [](const Request& r) {
+    return Response{201, "text/plain; version=0.0.4", {}, r.method + " " + r.target};
+  });
+  ASSERT_TRUE(server.ok());
+  auto r =
+      Fetch("PUT", "http://127.0.0.1:" + std::to_string((*server)->port()) + "/v1/x?a=1", "{}");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 201);
+  EXPECT_EQ(r->headers["content-type"], "text/plain; version=0.0.4");
+  EXPECT_EQ(r->body, "PUT /v1/x?a=1");
+}
+
+TEST(HttpServerTest, HandlerExceptionIs500AndServerKeepsServing) {
+  auto server = Server::Start({.threads = 1}, [](const Request& r) -> Response {
+    if (r.path == "/throw") throw std::runtime_error("boom");
+    if (r.path == "/throw-int") throw 7;
+    return Response{200, "text/plain", {}, "fine"};
+  });
+  ASSERT_TRUE(server.ok());
+  const std::string base = "http://127.0.0.1:" + std::to_string((*server)->port());
+  auto r = Fetch("GET", base + "/throw");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 500);
+  r = Fetch("GET", base + "/throw-int");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 500);
+  r = Fetch("GET", base + "/ok");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->body, "fine");
+}
+
+// Reads everything the server sends on a raw connection until it closes.
+std::string RawExchange(int port, const std::string& request) {
+  namespace asio = boost::asio;
+  asio::io_context ioc;
+  asio::ip::tcp::socket socket(ioc);
+  socket.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+  asio::write(socket, asio::buffer(request));
+  std::string out;
+  boost::system::error_code ec;
+  char buf[4096];
+  while (!ec) {
+    size_t n = socket.read_some(asio::buffer(buf), ec);
+    out.append(buf, n);
+  }
+  return out;
+}
+
+TEST(HttpServerTest, HeadGetsHeadersButNoBody) {
+  auto server = Server::Start({}, [](const Request& r) {
+    return Response{200, "text/plain", {}, r.method == "HEAD" ? "hello" : "other"};
+  });
+  ASSERT_TRUE(server.ok());
+  const int port = (*server)->port();
+  const std::string raw =
+      RawExchange(port, "HEAD /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(raw.find("Content-Length: 5\r\n"), std::string::npos) << raw;
+  ASSERT_GE(raw.size(), 4u);
+  EXPECT_EQ(raw.substr(raw.size() - 4), "\r\n\r\n") << raw;  // nothing after the headers
+
+  // Through the client: no body is expected, so the call neither hangs nor fails.
+  auto r = Fetch("HEAD", "http://127.0.0.1:" + std::to_string(port) + "/x", "", {},
+                 {.timeout = absl::Seconds(5)});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->headers["content-length"], "5");
+  EXPECT_EQ(r->body, "");
+}
+
+TEST(HttpServerTest, KeepAliveConnectionServesHeadThenGet) {
+  auto server = Server::Start({}, [](const Request& r) {
+    return Response{200, "text/plain", {}, "abc"};
+  });
+  ASSERT_TRUE(server.ok());
+  const std::string raw = RawExchange(
+      (*server)->port(),
+      "HEAD / HTTP/1.1\r\nHost: t\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  // Exactly one body ("abc"), at the very end: the HEAD response did not leak its body.
+  EXPECT_EQ(raw.find("abc"), raw.size() - 3) << raw;
+  EXPECT_EQ(raw.find("HTTP/1.1 200"), 0u) << raw;
+  EXPECT_NE(raw.find("HTTP/1.1 200", 1), std::string::npos) << raw;
 }
 
 TEST(HttpQueryTest, ParsesAndDecodes) {
