@@ -233,5 +233,19 @@ TEST(ClientConfigTest, FlushTimesOutWhenNoBrokerIsReachable) {
   EXPECT_EQ((*p)->DeliveryFailures(), 1);
 }
 
+TEST(ClientConfigTest, SendReportsAFullLocalQueue) {
+  auto p = Producer::Create({.bootstrap = "127.0.0.1:1",
+                             .overrides = {{"queue.buffering.max.messages", "10"},
+                                           {"message.timeout.ms", "1000"}}});
+  ASSERT_TRUE(p.ok());
+  absl::Status s;
+  int sent = 0;
+  while (sent < 100 && (s = (*p)->Send("t", "k", "v")).ok()) ++sent;
+  EXPECT_EQ(sent, 10);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE((*p)->Flush(absl::Seconds(10)).ok());  // all 10 time out and are counted
+  EXPECT_EQ((*p)->DeliveryFailures(), 10);
+}
+
 }  // namespace
 }  // namespace fleet::kafka

@@ -80,7 +80,7 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const ConsumerOptions
     defaults["group.id"] = options.group_id;
     defaults["enable.auto.commit"] = "true";
     defaults["auto.commit.interval.ms"] = "5000";
-    defaults["partition.assignment.strategy"] = "cooperative-sticky";
+    defaults["partition.assignment.strategy"] = "range,roundrobin";
   }
   absl::StatusOr<rd_kafka_conf_t*> conf = internal::BuildConf(defaults, options.overrides);
   if (!conf.ok()) return conf.status();

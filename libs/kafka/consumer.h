@@ -22,7 +22,8 @@ struct ConsumerOptions {
   std::vector<std::string> topics;  // subscribed (group mode) or assigned (see below)
   // librdkafka properties; they win over the defaults (auto.offset.reset=earliest,
   // enable.auto.offset.store=false, enable.auto.commit=true every 5 s,
-  // partition.assignment.strategy=cooperative-sticky, fetch.wait.max.ms=100, ...).
+  // partition.assignment.strategy=range,roundrobin (eager; cooperative-sticky
+  // rejoins take twice as long on kafka-dev), fetch.wait.max.ms=100, ...).
   std::map<std::string, std::string> overrides;
   // No group: every partition of `topics` is assigned to this consumer starting
   // at the partition's end as of Create (a record produced after Create returns

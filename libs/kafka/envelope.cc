@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "libs/kafka/envelope_internal.h"
-#include "libs/kafka/reason.h"
+#include "libs/status/status.h"
 #include "libs/kafka/rfc3339.h"
 #include "rapidjson/document.h"
 #include "rapidjson/error/en.h"
@@ -123,13 +123,13 @@ absl::StatusOr<std::string> DeviceIdFromSender(std::string_view sender) {
 absl::Status CheckFreshness(const Envelope& e, absl::Time now, absl::Duration max_age,
                             absl::Duration max_future_skew) {
   if (e.timestamp < now - max_age) {
-    return ReasonError(absl::StatusCode::kFailedPrecondition, "MESSAGE_STALE",
+    return status::MakeError(absl::StatusCode::kFailedPrecondition, "MESSAGE_STALE",
                        absl::StrCat("message ", e.id, " from ", e.sender, " is ",
                                     absl::FormatDuration(now - e.timestamp),
                                     " old (max age ", absl::FormatDuration(max_age), ")"));
   }
   if (e.timestamp > now + max_future_skew) {
-    return ReasonError(absl::StatusCode::kFailedPrecondition, "MESSAGE_FROM_FUTURE",
+    return status::MakeError(absl::StatusCode::kFailedPrecondition, "MESSAGE_FROM_FUTURE",
                        absl::StrCat("message ", e.id, " from ", e.sender, " is ",
                                     absl::FormatDuration(e.timestamp - now),
                                     " in the future (max skew ",

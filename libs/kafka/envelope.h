@@ -68,7 +68,7 @@ absl::StatusOr<std::string> DeviceIdFromSender(std::string_view sender);
 
 // OK when now - max_age <= e.timestamp <= now + max_future_skew. Otherwise
 // FAILED_PRECONDITION with reason "MESSAGE_STALE" or "MESSAGE_FROM_FUTURE"
-// (see reason.h; ErrorReason() extracts it).
+// (fleet::status::Reason() reads it).
 absl::Status CheckFreshness(const Envelope& e, absl::Time now, absl::Duration max_age,
                             absl::Duration max_future_skew);
 

@@ -25,6 +25,7 @@ using envelope_internal::Invalid;
 using envelope_internal::ToAbsl;
 using BufferWriter = rj::Writer<rj::StringBuffer>;
 
+constexpr size_t kMaxRetainedScratch = 1 << 20;
 constexpr unsigned kParseFlags = rj::kParseInsituFlag | rj::kParseNumbersAsStringsFlag;
 
 enum class Field { kNone, kId, kSender, kTimestamp, kDescription, kType, kReplyTo, kCode, kStatus,
@@ -289,6 +290,10 @@ absl::StatusOr<Envelope> DecodeJson(std::string_view json) {
   Handler handler(&e, &scratch.body, &scratch.writer);
   rj::InsituStringStream stream(scratch.buffer.data());
   const rj::ParseResult result = scratch.reader.Parse<kParseFlags>(stream, handler);
+  if (scratch.buffer.capacity() > kMaxRetainedScratch) {  // do not pin memory after a huge message
+    scratch.buffer = std::string();
+    scratch.body.ShrinkToFit();
+  }
   if (!handler.error().ok()) return handler.error();
   if (result.IsError()) {
     return Invalid(absl::StrCat("invalid JSON: ", rj::GetParseError_En(result.Code()),

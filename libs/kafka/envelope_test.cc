@@ -6,7 +6,7 @@
 #include "fleet/edge/v1/envelope.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "libs/kafka/reason.h"
+#include "libs/status/status.h"
 #include "rapidjson/document.h"
 
 namespace fleet::kafka {
@@ -308,19 +308,19 @@ TEST(EnvelopeTest, CheckFreshness) {
   e.timestamp = now - max_age - absl::Seconds(1);
   absl::Status s = CheckFreshness(e, now, max_age, skew);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(ErrorReason(s), "MESSAGE_STALE");
+  EXPECT_EQ(status::Reason(s), "MESSAGE_STALE");
   EXPECT_THAT(std::string(s.message()), HasSubstr("10m1s old"));
 
   e.timestamp = now + absl::Minutes(5);
   s = CheckFreshness(e, now, max_age, skew);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(ErrorReason(s), "MESSAGE_FROM_FUTURE");
+  EXPECT_EQ(status::Reason(s), "MESSAGE_FROM_FUTURE");
 }
 
 TEST(EnvelopeTest, ErrorReasonIsEmptyForOrdinaryErrors) {
-  EXPECT_EQ(ErrorReason(absl::InvalidArgumentError("envelope: field 'id' is missing")), "");
-  EXPECT_EQ(ErrorReason(absl::OkStatus()), "");
-  EXPECT_EQ(ErrorReason(ReasonError(absl::StatusCode::kDeadlineExceeded, "DEVICE_TIMEOUT", "x")),
+  EXPECT_EQ(status::Reason(absl::InvalidArgumentError("envelope: field 'id' is missing")), "");
+  EXPECT_EQ(status::Reason(absl::OkStatus()), "");
+  EXPECT_EQ(status::Reason(status::MakeError(absl::StatusCode::kDeadlineExceeded, "DEVICE_TIMEOUT", "x")),
             "DEVICE_TIMEOUT");
 }
 
@@ -354,6 +354,26 @@ TEST(EnvelopeJsonTest, KeepsNumberTextAndLastBodyAndSkipsUnknownNesting) {
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_EQ(e->id, "1");
   EXPECT_EQ(e->body_json, R"({"f":1.50,"e":1e3,"n":-0,"list":[true,false,null,"s\"q"]})");
+}
+
+}  // namespace
+}  // namespace fleet::kafka
+
+namespace fleet::kafka {
+namespace {
+
+TEST(EnvelopeJsonTest, HandlesLargeMessagesThenSmallOnes) {
+  const std::string big(3 << 20, 'x');
+  const std::string json =
+      R"({"event":{"id":"1","sender":"edge/d","timestamp":"2024-05-06T07:08:09Z","type":"log","body":{"text":")" +
+      big + "\"}}}";
+  absl::StatusOr<Envelope> e = DecodeJson(json);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->body_json.size(), big.size() + 11);
+  e = DecodeJson(
+      R"({"event":{"id":"2","sender":"edge/d","timestamp":"2024-05-06T07:08:09Z","type":"h","body":{"a":1}}})");
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->body_json, R"({"a":1})");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "libs/kafka/rdkafka_conf.h"
 
+#include "libs/log/log.h"
+
 #include <cstdio>
 #include <string>
 
@@ -29,31 +31,7 @@ absl::StatusOr<rd_kafka_conf_t*> BuildConf(const std::map<std::string, std::stri
 }
 
 void WarnRateLimited(const std::string& key, const std::string& message) {
-  struct Entry {
-    absl::Time last;
-    int64_t suppressed = 0;
-  };
-  static absl::Mutex mu(absl::kConstInit);
-  static auto* entries ABSL_GUARDED_BY(mu) = new absl::flat_hash_map<std::string, Entry>();
-  const absl::Time now = absl::Now();
-  int64_t suppressed = 0;
-  {
-    absl::MutexLock lock(&mu);
-    Entry& e = (*entries)[key];
-    if (now - e.last < absl::Seconds(10)) {
-      ++e.suppressed;
-      return;
-    }
-    e.last = now;
-    suppressed = e.suppressed;
-    e.suppressed = 0;
-  }
-  if (suppressed > 0) {
-    std::fprintf(stderr, "WARN kafka: %s (%lld similar suppressed)\n", message.c_str(),
-                 static_cast<long long>(suppressed));
-  } else {
-    std::fprintf(stderr, "WARN kafka: %s\n", message.c_str());
-  }
+  log::WarnEvery("kafka:" + key, absl::Seconds(10), message);
 }
 
 }  // namespace fleet::kafka::internal

@@ -8,7 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "libs/kafka/rdkafka_conf.h"
-#include "libs/kafka/reason.h"
+#include "libs/status/status.h"
 
 namespace fleet::kafka {
 namespace {
@@ -109,7 +109,7 @@ absl::StatusOr<Envelope> RequestReplyClient::Call(std::string_view device_id, En
   request.timestamp = absl::Now();
   const std::string topic = DownlinkTopic(options_.downlink_template, device_id);
   if (deadline <= request.timestamp) {
-    return ReasonError(absl::StatusCode::kDeadlineExceeded, "DEVICE_TIMEOUT",
+    return status::MakeError(absl::StatusCode::kDeadlineExceeded, "DEVICE_TIMEOUT",
                        absl::StrCat("deadline passed before request ", request.id, " (",
                                     request.type, ") was sent to ", topic));
   }
@@ -131,7 +131,7 @@ absl::StatusOr<Envelope> RequestReplyClient::Call(std::string_view device_id, En
   if (pending->done) return std::move(pending->response);
   pending_.erase(request.id);
   if (!sent.ok()) return sent;
-  return ReasonError(absl::StatusCode::kDeadlineExceeded, "DEVICE_TIMEOUT",
+  return status::MakeError(absl::StatusCode::kDeadlineExceeded, "DEVICE_TIMEOUT",
                      absl::StrCat("no response from device ", std::string(device_id),
                                   " to request ", request.id, " (", request.type, ") on ",
                                   options_.reply_topic, " before the deadline"));

@@ -22,6 +22,7 @@ namespace fleet::kafka {
 // thread reads the reply topic (every partition, from its end at Create) and
 // hands each response to the Call waiting for its id; responses nobody waits
 // for (late, duplicate, or another replica's) are dropped and counted.
+// Destroy it only after every Call has returned.
 class RequestReplyClient {
  public:
   struct Options {
@@ -44,7 +45,7 @@ class RequestReplyClient {
   // for the response with the same id until `deadline`.
   // Errors: INVALID_ARGUMENT (empty device id, body not a JSON object),
   // ALREADY_EXISTS (id already in flight), the Producer::Send error, or
-  // DEADLINE_EXCEEDED with reason DEVICE_TIMEOUT (see reason.h).
+  // DEADLINE_EXCEEDED with reason DEVICE_TIMEOUT (fleet::status::Reason).
   absl::StatusOr<Envelope> Call(std::string_view device_id, Envelope request, absl::Time deadline,
                                 std::string_view traceparent = "");
 

@@ -15,7 +15,7 @@
 #include "libs/kafka/consumer.h"
 #include "libs/kafka/envelope.h"
 #include "libs/kafka/producer.h"
-#include "libs/kafka/reason.h"
+#include "libs/status/status.h"
 #include "libs/kafka/testing/kafka_dev_process.h"
 
 namespace fleet::kafka {
@@ -204,12 +204,12 @@ TEST_F(RequestReplyTest, TimesOutWithDeviceTimeoutReason) {
   const absl::Duration took = absl::Now() - start;
   ASSERT_FALSE(resp.ok());
   EXPECT_EQ(resp.status().code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_EQ(ErrorReason(resp.status()), "DEVICE_TIMEOUT");
+  EXPECT_EQ(status::Reason(resp.status()), "DEVICE_TIMEOUT");
   EXPECT_GE(took, absl::Milliseconds(690));
   EXPECT_LT(took, absl::Seconds(3));
   // No device at all on an auto-created downlink topic: also a timeout.
   resp = client_->Call("dev-nobody", Request("cpu.get"), absl::Now() + absl::Milliseconds(500));
-  EXPECT_EQ(ErrorReason(resp.status()), "DEVICE_TIMEOUT");
+  EXPECT_EQ(status::Reason(resp.status()), "DEVICE_TIMEOUT");
   // A deadline already in the past fails without sending.
   resp = client_->Call("dev-1", Request("cpu.get"), absl::Now() - absl::Seconds(1));
   EXPECT_EQ(resp.status().code(), absl::StatusCode::kDeadlineExceeded);
