@@ -2,7 +2,10 @@
 // device-online replicas -> Redis + PostgreSQL -> BFF HTTP. One replica is killed mid-run.
 #include <map>
 #include <set>
+#include <thread>
 
+#include "fleet/presence/v1/presence.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "libs/http/client.h"
 #include "libs/kafka/consumer.h"
@@ -162,6 +165,43 @@ TEST_F(PresenceE2ETest, OnlineOfflineOnlineAcrossAReplicaKill) {
                       absl::Milliseconds(250)).ok())
       << "online total " << OnlineTotal();
 
+  // A gRPC client watches dev-000003 on the replica that will survive.
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_ports_[1]),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = presence::v1::DeviceOnline::NewStub(channel);
+  grpc::ClientContext watch_ctx;
+  watch_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+  std::vector<presence::v1::State> watched;
+  std::thread watcher([&] {
+    presence::v1::WatchPresenceRequest req;
+    req.add_device_ids("dev-000003");
+    auto reader = stub->WatchPresence(&watch_ctx, req);
+    presence::v1::PresenceTransition t;
+    while (watched.size() < 2 && reader->Read(&t)) {
+      EXPECT_EQ(t.device_id(), "dev-000003");
+      // Its first "online" may still be in flight when the watch starts: wait for the offline.
+      if (watched.empty() && t.state() == presence::v1::ONLINE) continue;
+      watched.push_back(t.state());
+    }
+    watch_ctx.TryCancel();
+  });
+  absl::SleepFor(absl::Milliseconds(500));  // the stream is registered before anything happens
+
+  // BatchGetPresence reports unknown devices instead of failing.
+  {
+    grpc::ClientContext ctx;
+    presence::v1::BatchGetPresenceRequest req;
+    req.add_device_ids("dev-000001");
+    req.add_device_ids("ghost");
+    presence::v1::BatchGetPresenceResponse resp;
+    ASSERT_TRUE(stub->BatchGetPresence(&ctx, req, &resp).ok());
+    ASSERT_EQ(resp.presences_size(), 1);
+    EXPECT_EQ(resp.presences(0).state(), presence::v1::ONLINE);
+    EXPECT_GT(resp.presences(0).board().mem_percent(), 0);
+    ASSERT_EQ(resp.missing_size(), 1);
+    EXPECT_EQ(resp.missing(0), "ghost");
+  }
+
   // A device goes silent: offline after the timeout.
   Sim("dev-000003", "silence");
   ASSERT_TRUE(WaitFor([&] { return StateOf("dev-000003") == "OFFLINE"; }, absl::Seconds(30),
@@ -172,6 +212,8 @@ TEST_F(PresenceE2ETest, OnlineOfflineOnlineAcrossAReplicaKill) {
   Sim("dev-000003", "resume");
   ASSERT_TRUE(WaitFor([&] { return StateOf("dev-000003") == "ONLINE"; }, absl::Seconds(40),
                       absl::Milliseconds(200)).ok());
+  watcher.join();
+  EXPECT_EQ(watched, (std::vector<presence::v1::State>{presence::v1::OFFLINE, presence::v1::ONLINE}));
   Sim("dev-000004", "silence");
   ASSERT_TRUE(WaitFor([&] { return StateOf("dev-000004") == "OFFLINE"; }, absl::Seconds(40),
                       absl::Milliseconds(200)).ok());
