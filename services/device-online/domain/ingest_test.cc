@@ -1,7 +1,7 @@
 #include "services/device-online/domain/ingest.h"
 
 #include "gtest/gtest.h"
-#include "services/device-online/domain/fake_clock.h"
+#include "libs/clock/fake_clock.h"
 #include "services/device-online/domain/memory_store.h"
 
 namespace fleet::online {

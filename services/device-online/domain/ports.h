@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "libs/clock/clock.h"
 #include "services/device-online/domain/presence.h"
 
 // Interfaces the device-online use cases need. storage/ and edge/ implement them; every method is
@@ -73,15 +74,7 @@ class WatermarkStore {
   virtual absl::StatusOr<std::map<std::string, absl::Time>> GetAll() = 0;
 };
 
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual absl::Time Now() = 0;
-};
-
-class RealClock : public Clock {
- public:
-  absl::Time Now() override { return absl::Now(); }
-};
+using ::fleet::Clock;
+using ::fleet::RealClock;
 
 }  // namespace fleet::online

@@ -3,7 +3,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/device-online/domain/fake_clock.h"
+#include "libs/clock/fake_clock.h"
 #include "services/device-online/domain/ingest.h"
 #include "services/device-online/domain/memory_store.h"
 #include "services/device-online/domain/relay.h"

@@ -4,7 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "libs/status/status.h"
-#include "services/device-online/domain/fake_clock.h"
+#include "libs/clock/fake_clock.h"
 #include "services/device-online/domain/memory_store.h"
 
 namespace fleet::online {

@@ -6,7 +6,7 @@
 #include "gtest/gtest.h"
 #include "libs/redis/client.h"
 #include "libs/testing/servers.h"
-#include "services/device-online/domain/fake_clock.h"
+#include "libs/clock/fake_clock.h"
 #include "services/device-online/domain/memory_store.h"
 #include "services/device-online/storage/redis_presence_store.h"
 

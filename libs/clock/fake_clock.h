@@ -1,9 +1,9 @@
 #pragma once
 
 #include "absl/synchronization/mutex.h"
-#include "services/device-online/domain/ports.h"
+#include "libs/clock/clock.h"
 
-namespace fleet::online {
+namespace fleet {
 
 // A settable clock for tests. Thread-safe.
 class FakeClock : public Clock {
@@ -17,10 +17,14 @@ class FakeClock : public Clock {
     absl::MutexLock l(&mu_);
     now_ += d;
   }
+  void Set(absl::Time t) {
+    absl::MutexLock l(&mu_);
+    now_ = t;
+  }
 
  private:
   absl::Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace fleet::online
+}  // namespace fleet
