@@ -79,7 +79,6 @@ Api::Api(PresenceBackend& presence, std::shared_ptr<prometheus::Registry> regist
 CallContext Api::Context(const http::Request& r) const {
   CallContext c;
   c.request_id = r.Header("x-request-id");
-  c.traceparent = r.Header("traceparent");
   c.deadline = absl::Now() + options_.backend_timeout;
   return c;
 }

@@ -13,7 +13,6 @@ namespace {
 void Prepare(grpc::ClientContext& ctx, const CallContext& call) {
   if (call.deadline != absl::InfiniteFuture()) ctx.set_deadline(absl::ToChronoTime(call.deadline));
   if (!call.request_id.empty()) ctx.AddMetadata("x-request-id", call.request_id);
-  if (!call.traceparent.empty()) ctx.AddMetadata("traceparent", call.traceparent);
 }
 
 class GrpcPresenceBackend : public PresenceBackend {

@@ -9,10 +9,11 @@
 
 namespace fleet::bff {
 
-// Per-call context the BFF forwards to services.
+// Per-call context the BFF forwards to services. The trace context is not here: calls run on
+// the request's thread, where trace::Current() is the request span, and the gRPC client
+// interceptor (grpcx::Dial) makes a client span under it and sends its traceparent.
 struct CallContext {
   std::string request_id;
-  std::string traceparent;
   absl::Time deadline = absl::InfiniteFuture();
 };
 

@@ -36,13 +36,20 @@ class PresenceE2ETest : public ::testing::Test {
     auto kafka = kafka::testing::StartKafkaDev({{"edge.up", 12}, {"fleet.presence", 6}});
     ASSERT_TRUE(kafka.ok()) << kafka.status();
     kafka_ = std::move(*kafka);
+    otlp_port_ = testing::FreePort();
+    auto otlp = Process::Spawn({Bin("tools/otlp-receiver/otlp-receiver"),
+                                "--port=" + std::to_string(otlp_port_)});
+    ASSERT_TRUE(otlp.ok()) << otlp.status();
+    otlp_ = std::move(*otlp);
+    otlp_endpoint_ = "http://127.0.0.1:" + std::to_string(otlp_port_) + "/v1/traces";
     for (int i = 0; i < 2; ++i) StartReplica(i);
     grpc_target_ = "127.0.0.1:" + std::to_string(grpc_ports_[0]);
 
     bff_port_ = testing::FreePort();
     auto bff = Process::Spawn({Bin("bff/fleet-bff"), "--http_port=" + std::to_string(bff_port_),
                                // Either replica serves reads: they share Redis.
-                               "--device_online=127.0.0.1:" + std::to_string(grpc_ports_[1])});
+                               "--device_online=127.0.0.1:" + std::to_string(grpc_ports_[1]),
+                               "--otlp_endpoint=" + otlp_endpoint_});
     ASSERT_TRUE(bff.ok()) << bff.status();
     bff_ = std::move(*bff);
 
@@ -79,7 +86,8 @@ class PresenceE2ETest : public ::testing::Test {
                              "--pg_url=" + pg_->url(), "--kafka_bootstrap=" + kafka_->bootstrap(),
                              "--heartbeat_interval=1s", "--offline_after=4s",
                              "--kafka_session_timeout=6s", "--relay_reclaim_idle=3s",
-                             "--replica_id=replica-" + std::to_string(i)});
+                             "--replica_id=replica-" + std::to_string(i),
+                             "--otlp_endpoint=" + otlp_endpoint_});
     ASSERT_TRUE(p.ok()) << p.status();
     replicas_[i] = std::move(*p);
   }
@@ -153,6 +161,9 @@ class PresenceE2ETest : public ::testing::Test {
   int grpc_ports_[2] = {0, 0};
   std::string grpc_target_;
   std::unique_ptr<Process> bff_;
+  std::unique_ptr<Process> otlp_;
+  int otlp_port_ = 0;
+  std::string otlp_endpoint_;
   std::unique_ptr<Process> sim_;
   int bff_port_ = 0;
   int sim_port_ = 0;
@@ -263,6 +274,34 @@ TEST_F(PresenceE2ETest, OnlineOfflineOnlineAcrossAReplicaKill) {
   auto [bad_code, bad] = Get("/v1/presence?filter=sleepy");
   EXPECT_EQ(bad_code, 400);
   EXPECT_STREQ(bad["error"]["details"][0]["reason"].GetString(), "INVALID_FILTER");
+
+  // One trace from the caller through the BFF to device-online, exported over OTLP.
+  const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  auto traced = http::Fetch("GET", "http://127.0.0.1:" + std::to_string(bff_port_) +
+                                       "/v1/devices/dev-000001/presence", "",
+                            {{"traceparent", "00-" + trace_id + "-00f067aa0ba902b7-01"}});
+  ASSERT_TRUE(traced.ok() && traced->status == 200);
+  std::map<std::string, std::pair<std::string, std::string>> spans;  // service/kind -> id, parent
+  ASSERT_TRUE(WaitFor([&] {
+                auto r = http::Fetch("GET", "http://127.0.0.1:" + std::to_string(otlp_port_) +
+                                                "/spans?trace_id=" + trace_id);
+                if (!r.ok()) return false;
+                rapidjson::Document d;
+                d.Parse(r->body.c_str());
+                if (!d.IsArray()) return false;
+                spans.clear();
+                for (const auto& s : d.GetArray()) {
+                  spans[std::string(s["service"].GetString()) + "/" +
+                        std::to_string(s["kind"].GetInt())] = {s["span_id"].GetString(),
+                                                               s["parent_span_id"].GetString()};
+                }
+                return spans.size() >= 3;
+              }, absl::Seconds(15), absl::Milliseconds(200)).ok())
+      << "spans received: " << spans.size();
+  // OTLP kinds: 2 = server, 3 = client.
+  EXPECT_EQ(spans["fleet-bff/2"].second, "00f067aa0ba902b7");
+  EXPECT_EQ(spans["fleet-bff/3"].second, spans["fleet-bff/2"].first);
+  EXPECT_EQ(spans["device-online/2"].second, spans["fleet-bff/3"].first);
 
   // The survivor drains cleanly on SIGTERM.
   EXPECT_TRUE(replicas_[1]->Terminate(absl::Seconds(20)).ok()) << replicas_[1]->LogTail(2000);
