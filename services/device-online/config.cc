@@ -22,7 +22,8 @@ void Config::Register(config::FlagSet& f) {
   f.String("consumer_group", &consumer_group, "consumer group of every device-online replica");
   f.Duration("kafka_session_timeout", &kafka_session_timeout, "consumer group session timeout");
   f.Int("consumer_threads", &consumer_threads, "uplink consumers in this process");
-  f.Int("batch", &batch, "uplink messages applied per batch");
+  f.Int("batch", &batch, "most uplink messages applied per batch");
+  f.Duration("accumulate", &accumulate, "under a backlog, how long a batch may fill up");
   f.String("replica_id", &replica_id, "this replica's name (default hostname-pid)");
   f.Duration("heartbeat_interval", &heartbeat_interval, "devices' heartbeat interval");
   f.Duration("offline_after", &offline_after, "silence before offline (0 = 3 x heartbeat_interval)");
@@ -44,7 +45,10 @@ absl::Status Config::Finish() {
   if (grpc_address.find(':') == std::string::npos) return bad("grpc_address", "must be host:port");
   if (admin_port < 0 || admin_port > 65535) return bad("admin_port", "must be 0..65535");
   if (consumer_threads < 1 || consumer_threads > 64) return bad("consumer_threads", "must be 1..64");
-  if (batch < 1 || batch > 100000) return bad("batch", "must be 1..100000");
+  if (batch < 1 || batch > 200000) return bad("batch", "must be 1..200000");
+  if (accumulate < absl::ZeroDuration() || accumulate > absl::Seconds(5)) {
+    return bad("accumulate", "must be 0..5s");
+  }
   if (redis_pool < 1 || redis_pool > 256) return bad("redis_pool", "must be 1..256");
   if (heartbeat_interval < absl::Milliseconds(100)) return bad("heartbeat_interval", "must be at least 100ms");
   if (offline_after == absl::ZeroDuration()) offline_after = 3 * heartbeat_interval;

@@ -24,8 +24,9 @@ struct Config {
   std::string presence_topic = "fleet.presence";
   std::string consumer_group = "device-online";
   absl::Duration kafka_session_timeout = absl::Seconds(10);
-  int64_t consumer_threads = 1;
-  int64_t batch = 5000;
+  int64_t consumer_threads = 2;
+  int64_t batch = 50000;
+  absl::Duration accumulate = absl::Milliseconds(200);
   std::string replica_id;  // default: hostname-pid
   absl::Duration heartbeat_interval = absl::Seconds(30);
   absl::Duration offline_after = absl::ZeroDuration();  // 0 = 3 x heartbeat_interval

@@ -64,7 +64,7 @@ int Main(int argc, char** argv) {
 
   // Domain.
   RealClock clock;
-  RedisPresenceStore store(**redis, cfg.redis_prefix);
+  RedisPresenceStore store(**redis, cfg.redis_prefix, cfg.offline_after / 2);
   PgPresenceHistory history(**pg);
   KafkaTransitionSink presence_sink(**producer, cfg.presence_topic);
   PresenceQuery query(store);
@@ -95,7 +95,7 @@ int Main(int argc, char** argv) {
         store, clock, IngestPolicy{cfg.max_message_age, cfg.max_future_skew}));
     uplinks.push_back(std::make_unique<UplinkConsumer>(
         *consumers.back(), *ingestors.back(), store, uplink_metrics, clock,
-        UplinkConsumerOptions{.batch = static_cast<size_t>(cfg.batch)}));
+        UplinkConsumerOptions{.batch = static_cast<size_t>(cfg.batch), .accumulate = cfg.accumulate}));
   }
   auto feed_consumer = kafka::Consumer::Create(
       {.bootstrap = cfg.kafka_bootstrap, .topics = {cfg.presence_topic}, .assign_all_from_end = true});

@@ -59,6 +59,7 @@ void PresenceFeed::Run(const std::atomic<bool>& stop) {
       absl::SleepFor(absl::Milliseconds(200));
       continue;
     }
+    if (hub_.watchers() == 0) continue;  // nobody to tell: skip decoding
     std::vector<Transition> ts;
     for (const kafka::Message& m : *batch) {
       absl::StatusOr<Transition> t = DecodeTransition(m.payload);

@@ -50,6 +50,14 @@ absl::StatusOr<size_t> UplinkConsumer::PollOnce(const std::atomic<bool>& stop) {
       consumer_.Poll(options_.batch, options_.poll_timeout);
   if (!batch.ok()) return batch.status();
   if (batch->empty()) return 0;
+  const absl::Time accumulate_until = absl::Now() + options_.accumulate;
+  while (batch->size() < options_.batch && absl::Now() < accumulate_until) {
+    absl::StatusOr<std::vector<kafka::Message>> more =
+        consumer_.Poll(options_.batch - batch->size(), absl::Milliseconds(5));
+    if (!more.ok() || more->empty()) break;  // caught up: apply what we have now
+    batch->insert(batch->end(), std::make_move_iterator(more->begin()),
+                  std::make_move_iterator(more->end()));
+  }
 
   std::vector<Uplink> uplinks;
   uplinks.reserve(batch->size());

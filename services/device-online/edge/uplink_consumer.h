@@ -30,7 +30,11 @@ struct UplinkMetrics {
 };
 
 struct UplinkConsumerOptions {
-  size_t batch = 5000;
+  // Most messages applied together. Under a backlog, batches fill up to this (for at most
+  // `accumulate`) so that repeated messages of one device fold into one store write; when the
+  // consumer is caught up, whatever arrived is applied at once.
+  size_t batch = 50000;
+  absl::Duration accumulate = absl::Milliseconds(200);
   absl::Duration poll_timeout = absl::Milliseconds(100);
   absl::Duration watermark_interval = absl::Seconds(1);
   absl::Duration max_backoff = absl::Seconds(2);

@@ -35,7 +35,8 @@ class ContractTest : public ::testing::TestWithParam<std::string> {
     auto client = redis::Client::Connect(o);
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = std::move(*client);
-    redis_ = std::make_unique<RedisPresenceStore>(*client_, "t");
+    // A large resolution: the sweep index lags last-seen, which the sweeper must see through.
+    redis_ = std::make_unique<RedisPresenceStore>(*client_, "t", absl::Minutes(10));
     s_ = {redis_.get(), redis_.get(), redis_.get()};
   }
 
@@ -122,6 +123,30 @@ TEST_P(ContractTest, SweepMarksOfflineOnceOldestFirstWithinLimit) {
   ts = Drain();
   ASSERT_EQ(ts.size(), 1u);
   EXPECT_EQ(ts[0].state, State::kOnline);
+}
+
+TEST_P(ContractTest, SweepJudgesRealLastSeenNotAStaleIndex) {
+  // Seen long ago, then often: with a 10 min index resolution the Redis index still says
+  // "long ago". Nobody who spoke recently may go offline, and many such devices must not stop
+  // the sweep from reaching a silent one behind them.
+  std::vector<Sighting> first;
+  for (int i = 0; i < 30; ++i) first.push_back(Seen("busy-" + std::to_string(i), absl::Minutes(5)));
+  first.push_back(Seen("silent", absl::Minutes(4)));
+  ASSERT_TRUE(s_.presence->Touch(first, Now()).ok());
+  std::vector<Sighting> again;
+  for (int i = 0; i < 30; ++i) again.push_back(Seen("busy-" + std::to_string(i)));
+  ASSERT_TRUE(s_.presence->Touch(again, Now()).ok());
+  auto n = s_.presence->SweepOffline(Now() - absl::Minutes(1), Now(), 5);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 1);
+  EXPECT_EQ((**s_.presence->Get("silent")).state, State::kOffline);
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_EQ((**s_.presence->Get("busy-" + std::to_string(i))).state, State::kOnline) << i;
+  }
+  EXPECT_EQ(*s_.presence->SweepOffline(Now() - absl::Minutes(1), Now(), 5), 0);
+  // Once really silent, they go.
+  clock_.Advance(absl::Minutes(2));
+  EXPECT_EQ(*s_.presence->SweepOffline(Now() - absl::Minutes(1), Now(), 100), 30);
 }
 
 TEST_P(ContractTest, ListPagesByIdWithFilterAndTotals) {

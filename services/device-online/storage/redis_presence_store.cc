@@ -89,9 +89,11 @@ void ParseEntries(const redis::Reply& entries, std::vector<Transition>& out,
 
 }  // namespace
 
-RedisPresenceStore::RedisPresenceStore(redis::Client& client, std::string prefix)
+RedisPresenceStore::RedisPresenceStore(redis::Client& client, std::string prefix,
+                                       absl::Duration seen_resolution)
     : client_(client),
       prefix_(std::move(prefix)),
+      resolution_ms_(absl::ToInt64Milliseconds(seen_resolution)),
       touch_(scripts::kTouch),
       sweep_(scripts::kSweep) {}
 
@@ -100,9 +102,9 @@ absl::Status RedisPresenceStore::Touch(absl::Span<const Sighting> sightings, abs
   constexpr size_t kChunk = 256;
   std::vector<redis::EvalCall> calls;
   for (size_t start = 0; start < sightings.size(); start += kChunk) {
-    std::vector<std::string> args = {prefix_, Ms(now)};
+    std::vector<std::string> args = {prefix_, Ms(now), std::to_string(resolution_ms_)};
     const size_t end = std::min(sightings.size(), start + kChunk);
-    args.reserve(2 + 7 * (end - start));
+    args.reserve(3 + 7 * (end - start));
     for (size_t i = start; i < end; ++i) {
       const Sighting& s = sightings[i];
       args.push_back(s.device_id);
@@ -124,10 +126,20 @@ absl::Status RedisPresenceStore::Touch(absl::Span<const Sighting> sightings, abs
 }
 
 absl::StatusOr<int> RedisPresenceStore::SweepOffline(absl::Time cutoff, absl::Time now, int limit) {
-  absl::StatusOr<redis::Reply> r =
-      redis::Eval(client_, sweep_, {}, {prefix_, Ms(cutoff), Ms(now), std::to_string(limit)});
-  if (!r.ok()) return r.status();
-  return static_cast<int>(r->integer());
+  int offline = 0;
+  while (offline < limit) {
+    const int asked = limit - offline;
+    absl::StatusOr<redis::Reply> r =
+        redis::Eval(client_, sweep_, {}, {prefix_, Ms(cutoff), Ms(now), std::to_string(asked)});
+    if (!r.ok()) return r.status();
+    if (r->elements().size() != 2) return ReplyError(*r, "presence sweep");
+    const int went = static_cast<int>(r->elements()[0].integer());
+    const int rescored = static_cast<int>(r->elements()[1].integer());
+    offline += went;
+    // Fewer candidates than asked: nothing silent is left. Only rescored ones: look again.
+    if (went + rescored < asked || rescored == 0) break;
+  }
+  return offline;
 }
 
 absl::StatusOr<std::optional<Presence>> RedisPresenceStore::Get(std::string_view device_id) {

@@ -14,7 +14,11 @@ namespace fleet::online {
 // atomic across replicas. Thread-safe. Redis being unreachable is UNAVAILABLE.
 class RedisPresenceStore : public PresenceStore, public TransitionOutbox, public WatermarkStore {
  public:
-  RedisPresenceStore(redis::Client& client, std::string prefix = "fleet:presence");
+  // `seen_resolution`: how far last-seen must move before a device's sweep index entry is
+  // rewritten (see presence_scripts.h). Offline detection is exact whatever the value; half the
+  // offline timeout skips most rewrites.
+  RedisPresenceStore(redis::Client& client, std::string prefix = "fleet:presence",
+                     absl::Duration seen_resolution = absl::Seconds(1));
 
   absl::Status Touch(absl::Span<const Sighting> sightings, absl::Time now) override;
   absl::StatusOr<int> SweepOffline(absl::Time cutoff, absl::Time now, int limit) override;
@@ -38,6 +42,7 @@ class RedisPresenceStore : public PresenceStore, public TransitionOutbox, public
 
   redis::Client& client_;
   const std::string prefix_;
+  const int64_t resolution_ms_;
   const redis::Script touch_;
   const redis::Script sweep_;
 };
