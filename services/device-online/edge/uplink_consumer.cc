@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/kafka/envelope.h"
 #include "libs/log/log.h"
+#include "services/device-online/edge/newest_per_device.h"
 #include "services/device-online/edge/uplink_decoder.h"
 
 namespace fleet::online {
@@ -60,22 +61,30 @@ absl::StatusOr<size_t> UplinkConsumer::PollOnce(const std::atomic<bool>& stop) {
   }
 
   std::vector<Uplink> uplinks;
-  uplinks.reserve(batch->size());
   std::map<std::string, absl::Time> newest;
-  for (const kafka::Message& m : *batch) {
-    absl::StatusOr<Uplink> up =
-        DecodeUplink(m.payload, m.HeaderValue(kafka::kContentTypeHeader));
-    if (!up.ok()) {
-      metrics_.dropped_malformed.Increment();
-      log::WarnEvery("uplink-malformed", absl::Seconds(10), "dropping malformed uplink message",
-                     {{"topic", m.topic}, {"partition", static_cast<int64_t>(m.partition)},
-                      {"offset", m.offset}, {"error", std::string(up.status().message())}});
-      continue;
+  int64_t folded = 0;
+  for (const std::vector<size_t>& group : NewestPerDevice(*batch)) {
+    size_t tried = 0;
+    for (size_t index : group) {
+      const kafka::Message& m = (*batch)[index];
+      ++tried;
+      absl::StatusOr<Uplink> up =
+          DecodeUplink(m.payload, m.HeaderValue(kafka::kContentTypeHeader));
+      if (!up.ok()) {
+        metrics_.dropped_malformed.Increment();
+        log::WarnEvery("uplink-malformed", absl::Seconds(10), "dropping malformed uplink message",
+                       {{"topic", m.topic}, {"partition", static_cast<int64_t>(m.partition)},
+                        {"offset", m.offset}, {"error", std::string(up.status().message())}});
+        continue;
+      }
+      absl::Time& t = newest[PartitionKey(m.topic, m.partition)];
+      if (up->sent_at > t) t = up->sent_at;
+      uplinks.push_back(std::move(*up));
+      break;
     }
-    absl::Time& t = newest[PartitionKey(m.topic, m.partition)];
-    if (up->sent_at > t) t = up->sent_at;
-    uplinks.push_back(std::move(*up));
+    folded += static_cast<int64_t>(group.size() - tried);
   }
+  metrics_.coalesced.Increment(static_cast<double>(folded));
 
   absl::Duration backoff = absl::Milliseconds(50);
   while (true) {
