@@ -1,0 +1,32 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/config/flags.h"
+
+namespace fleet::devcfg {
+
+// Every setting of device-config (registry part), loaded once at start (flags, or FLEET_*
+// environment variables), validated, then shared read-only.
+struct Config {
+  std::string grpc_address = "127.0.0.1:7002";
+  std::string admin_address = "127.0.0.1";
+  int64_t admin_port = 9102;
+  std::string pg_url;
+  int64_t pg_pool = 8;
+  absl::Duration pg_acquire_timeout = absl::Seconds(5);
+  int64_t import_chunk = 5000;  // rows per INSERT inside one import transaction
+  std::string otlp_endpoint;
+
+  void Register(config::FlagSet& flags);
+  // Checks every value; INVALID_ARGUMENT naming the flag otherwise.
+  absl::Status Finish();
+};
+
+// Parses argv and the environment (exits 0 on --help, 2 on unknown flags) and validates.
+absl::StatusOr<std::shared_ptr<const Config>> LoadConfig(int argc, char** argv);
+
+}  // namespace fleet::devcfg

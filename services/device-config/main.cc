@@ -1,0 +1,83 @@
+// device-config (registry part): the DeviceRegistry gRPC API over PostgreSQL. Wiring only.
+#include <memory>
+
+#include "libs/grpcx/server.h"
+#include "libs/grpcx/signals.h"
+#include "libs/log/log.h"
+#include "libs/metrics/admin_server.h"
+#include "libs/pg/migrate.h"
+#include "libs/pg/pool.h"
+#include "libs/trace/otlp_exporter.h"
+#include "libs/trace/span.h"
+#include "services/device-config/config.h"
+#include "services/device-config/domain/registry.h"
+#include "services/device-config/server/device_registry_service.h"
+#include "services/device-config/storage/pg_device_repo.h"
+
+namespace fleet::devcfg {
+namespace {
+
+int Fail(std::string_view what, const absl::Status& st) {
+  log::Error(what, {{"error", st.message()}, {"code", absl::StatusCodeToString(st.code())}});
+  return st.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+int Main(int argc, char** argv) {
+  grpcx::InstallShutdownSignals();
+  log::SetService("device-config");
+  absl::StatusOr<std::shared_ptr<const Config>> loaded = LoadConfig(argc, argv);
+  if (!loaded.ok()) return Fail("invalid configuration", loaded.status());
+  const Config& cfg = **loaded;
+
+  std::shared_ptr<trace::OtlpHttpExporter> exporter;
+  if (!cfg.otlp_endpoint.empty()) {
+    auto e =
+        trace::OtlpHttpExporter::Create({.endpoint = cfg.otlp_endpoint, .service_name = "device-config"});
+    if (!e.ok()) return Fail("otlp exporter", e.status());
+    exporter = *e;
+    trace::InstallExporter(exporter);
+  }
+
+  // Backends.
+  auto pg = pg::Pool::Connect({.url = cfg.pg_url,
+                               .pool_size = static_cast<int>(cfg.pg_pool),
+                               .acquire_timeout = cfg.pg_acquire_timeout});
+  if (!pg.ok()) return Fail("postgresql", pg.status());
+  if (absl::Status st = pg::Migrate(**pg, RegistryMigrations()); !st.ok()) return Fail("migrations", st);
+
+  // Domain.
+  RealClock clock;
+  PgDeviceRepo repo(**pg, static_cast<size_t>(cfg.import_chunk));
+  Registry registry(repo, clock);
+
+  // APIs.
+  auto metrics_registry = std::make_shared<prometheus::Registry>();
+  DeviceRegistryService service(registry);
+  auto server = grpcx::Server::Start({.address = cfg.grpc_address}, {&service}, metrics_registry);
+  if (!server.ok()) return Fail("grpc server", server.status());
+  pg::Pool* pool = pg->get();
+  auto admin =
+      metrics::AdminServer::Start({.address = cfg.admin_address, .port = static_cast<int>(cfg.admin_port)},
+                                  metrics_registry, [pool]() -> absl::Status {
+                                    return pool->InTransaction([](pqxx::work& tx) {
+                                      tx.exec("SELECT 1");
+                                      return absl::OkStatus();
+                                    });
+                                  });
+  if (!admin.ok()) return Fail("admin server", admin.status());
+
+  log::Info("serving", {{"grpc_port", (*server)->port()}, {"admin_port", (*admin)->port()}});
+  const int sig = grpcx::WaitForShutdownSignal();
+  log::Info("draining", {{"signal", sig}});
+  (*server)->SetServing(false);
+  (*server)->Shutdown();
+  (*admin)->Stop();
+  if (exporter) exporter->Shutdown();
+  log::Info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace fleet::devcfg
+
+int main(int argc, char** argv) { return fleet::devcfg::Main(argc, argv); }
