@@ -25,6 +25,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // Accept the keepalive pings that Dial() clients send (every 30s, also when idle).
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
   // gRPC runs server interceptors in reverse order for POST_RECV hooks and in order for PRE_SEND
@@ -65,6 +66,8 @@ void Server::Shutdown() {
 
 std::shared_ptr<grpc::Channel> Dial(std::string_view target) {
   grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(32 << 20);
+  args.SetMaxReceiveMessageSize(32 << 20);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);

@@ -18,6 +18,8 @@ namespace fleet::grpcx {
 struct ServerOptions {
   std::string address = "127.0.0.1:0";  // port 0 = pick a free port
   absl::Duration drain_timeout = absl::Seconds(10);
+  // Largest request accepted (gRPC's own default is 4 MiB; bulk imports need more).
+  int max_receive_message_bytes = 32 << 20;
 };
 
 // A started gRPC server with the standard health service (grpc.health.v1, overall status SERVING

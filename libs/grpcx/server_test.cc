@@ -205,6 +205,24 @@ TEST_F(ServerTest, ErrorsMarkSpansAndAccessLogCarriesTraceId) {
   EXPECT_THAT(access, HasSubstr("\"trace_id\":\"" + server_trace + "\""));
 }
 
+TEST_F(ServerTest, AcceptsRequestsAboveGrpcsDefaultFourMegabytes) {
+  const std::string big(10 << 20, 'x');  // e.g. a 100,000-row device import
+  std::string echoed;
+  grpc::Status st = Call(channel_.get(), "/fleet.test.Echo/Echo", big, &echoed);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(echoed.size(), big.size());
+}
+
+TEST(ServerLimitTest, RejectsRequestsAboveTheConfiguredLimit) {
+  EchoService echo;
+  auto server = Server::Start({.max_receive_message_bytes = 1 << 20}, {&echo},
+                              std::make_shared<prometheus::Registry>());
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = Dial("127.0.0.1:" + std::to_string((*server)->port()));
+  grpc::Status st = Call(channel.get(), "/fleet.test.Echo/Echo", std::string(2 << 20, 'x'), nullptr);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
 TEST_F(ServerTest, ShutdownStopsServingAndIsIdempotent) {
   int port = server_->port();
   server_->Shutdown();
