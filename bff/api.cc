@@ -1,11 +1,14 @@
 #include "bff/api.h"
 
+#include <future>
 #include <random>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/util/json_util.h"
+#include "bff/grpc_call.h"
+#include "bff/http_util.h"
 #include "libs/log/log.h"
 #include "libs/status/http.h"
 #include "libs/status/status.h"
@@ -15,20 +18,6 @@
 
 namespace fleet::bff {
 namespace {
-
-http::Response Json(int code, std::string body) {
-  return http::Response{code, "application/json", {}, std::move(body)};
-}
-
-template <typename Message>
-http::Response ProtoJson(const Message& m) {
-  google::protobuf::util::JsonPrintOptions o;
-  o.always_print_primitive_fields = true;
-  std::string out;
-  auto st = google::protobuf::util::MessageToJsonString(m, &out, o);
-  if (!st.ok()) return Json(500, R"({"error":{"code":500,"message":"Internal error.","status":"INTERNAL"}})");
-  return Json(200, std::move(out));
-}
 
 std::string NewRequestId() {
   thread_local std::mt19937_64 rng(std::random_device{}());
@@ -53,8 +42,8 @@ bool AcceptableRequestId(const std::string& id) {
 
 }  // namespace
 
-Api::Api(PresenceBackend& presence, std::shared_ptr<prometheus::Registry> registry, ApiOptions options)
-    : presence_(presence),
+Api::Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiOptions options)
+    : backends_(backends),
       registry_(std::move(registry)),
       options_(options),
       requests_(prometheus::BuildCounter()
@@ -64,7 +53,11 @@ Api::Api(PresenceBackend& presence, std::shared_ptr<prometheus::Registry> regist
       latency_(prometheus::BuildHistogram()
                    .Name("bff_http_request_seconds")
                    .Help("HTTP request latency by route template")
-                   .Register(*registry_)) {
+                   .Register(*registry_)),
+      devices_(backends.registry, backends.presence, options.backend_timeout),
+      tunnels_(backends.tunnel, options.backend_timeout) {
+  devices_.Register(router_);
+  tunnels_.Register(router_);
   router_.Add("GET", "/v1/devices/{device}/presence",
               [this](const http::Request& r, const PathVars& v) { return GetPresence(r, v); });
   router_.Add("GET", "/v1/presence",
@@ -76,12 +69,7 @@ Api::Api(PresenceBackend& presence, std::shared_ptr<prometheus::Registry> regist
   router_.Add("GET", "/metrics", [this](const http::Request&, const PathVars&) { return Metrics(); });
 }
 
-CallContext Api::Context(const http::Request& r) const {
-  CallContext c;
-  c.request_id = r.Header("x-request-id");
-  c.deadline = absl::Now() + options_.backend_timeout;
-  return c;
-}
+CallContext Api::Context(const http::Request& r) const { return ContextFor(r, options_.backend_timeout); }
 
 http::Response Api::Handle(const http::Request& r) {
   const absl::Time start = absl::Now();
@@ -135,21 +123,9 @@ http::Response Api::Handle(const http::Request& r) {
   return resp;
 }
 
-namespace {
-
-// A service error as an AIP-193 response with the request's ids.
-http::Response Error(const absl::Status& st, const http::Request& r) {
-  std::string trace_id;
-  if (auto tp = trace::ParseTraceparent(r.Header("traceparent")); tp.ok()) trace_id = tp->TraceIdHex();
-  return Json(status::HttpStatusCode(st.code()),
-              status::ToHttpJson(st, r.Header("x-request-id"), trace_id));
-}
-
-}  // namespace
-
 http::Response Api::GetPresence(const http::Request& r, const PathVars& vars) {
   absl::StatusOr<presence::v1::Presence> p =
-      presence_.Get("devices/" + vars.at("device") + "/presence", Context(r));
+      backends_.presence.Get("devices/" + vars.at("device") + "/presence", Context(r));
   if (!p.ok()) return Error(p.status(), r);
   return ProtoJson(*p);
 }
@@ -165,7 +141,7 @@ http::Response Api::ListPresence(const http::Request& r, const PathVars&) {
     }
     req.set_page_size(n);
   }
-  absl::StatusOr<presence::v1::ListPresenceResponse> resp = presence_.List(req, Context(r));
+  absl::StatusOr<presence::v1::ListPresenceResponse> resp = backends_.presence.List(req, Context(r));
   if (!resp.ok()) return Error(resp.status(), r);
   return ProtoJson(*resp);
 }
@@ -176,12 +152,30 @@ http::Response Api::Metrics() {
 }
 
 http::Response Api::Ready() {
-  absl::Status st = presence_.Ready();
-  if (!st.ok()) {
-    return Json(503, absl::StrCat(R"({"status":"not ready","device_online":")",
-                                  absl::StatusCodeToString(st.code()), "\"}"));
+  // Checked in parallel (each check has its own short deadline). Backends the BFF runs without
+  // are reported as NOT_CONFIGURED and do not make it unready.
+  struct Check {
+    const char* name;
+    std::future<absl::Status> result;
+  };
+  std::vector<Check> checks;
+  checks.push_back({"device_online", std::async(std::launch::async, [this] { return backends_.presence.Ready(); })});
+  checks.push_back({"device_config", std::async(std::launch::async, [this] { return backends_.registry.Ready(); })});
+  checks.push_back({"tunnel", std::async(std::launch::async, [this] { return backends_.tunnel.Ready(); })});
+  bool ready = true;
+  std::string backends;
+  for (Check& c : checks) {
+    const absl::Status st = c.result.get();
+    std::string state = st.ok() ? "OK" : absl::StatusCodeToString(st.code());
+    if (IsNotConfigured(st)) {
+      state = "NOT_CONFIGURED";
+    } else if (!st.ok()) {
+      ready = false;
+    }
+    absl::StrAppend(&backends, backends.empty() ? "" : ",", "\"", c.name, "\":\"", state, "\"");
   }
-  return Json(200, R"({"status":"ready"})");
+  return Json(ready ? 200 : 503, absl::StrCat(R"({"status":")", ready ? "ready" : "not ready",
+                                              R"(","backends":{)", backends, "}}"));
 }
 
 }  // namespace fleet::bff

@@ -2,8 +2,12 @@
 
 #include <memory>
 
+#include "bff/device_routes.h"
 #include "bff/presence_backend.h"
+#include "bff/registry_backend.h"
 #include "bff/router.h"
+#include "bff/tunnel_backend.h"
+#include "bff/tunnel_routes.h"
 #include "libs/http/server.h"
 #include "prometheus/counter.h"
 #include "prometheus/histogram.h"
@@ -11,15 +15,23 @@
 
 namespace fleet::bff {
 
+// The services behind the API. A service the BFF runs without is an Unconfigured* backend.
+struct Backends {
+  PresenceBackend& presence;   // device-online
+  RegistryBackend& registry;   // device-config
+  TunnelBackend& tunnel;       // tunnel
+};
+
 struct ApiOptions {
   absl::Duration backend_timeout = absl::Seconds(5);
 };
 
 // The HTTP/JSON API (AIP conventions): routing, request ids, W3C trace context, AIP-193 errors,
-// per-route metrics, and the handlers. Thread-safe; Handle() runs on the server's threads.
+// per-route metrics, readiness of every backend, and the handlers (device and tunnel routes live
+// in DeviceRoutes / TunnelRoutes). Thread-safe; Handle() runs on the server's threads.
 class Api {
  public:
-  Api(PresenceBackend& presence, std::shared_ptr<prometheus::Registry> registry, ApiOptions options = {});
+  Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiOptions options = {});
 
   http::Response Handle(const http::Request& request);
   const Router& router() const { return router_; }
@@ -31,12 +43,14 @@ class Api {
   http::Response Ready();
   CallContext Context(const http::Request& r) const;
 
-  PresenceBackend& presence_;
+  Backends backends_;
   std::shared_ptr<prometheus::Registry> registry_;
   const ApiOptions options_;
   Router router_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
+  DeviceRoutes devices_;
+  TunnelRoutes tunnels_;
 };
 
 }  // namespace fleet::bff

@@ -1,5 +1,9 @@
 #include "bff/api.h"
 
+#include <set>
+
+#include "bff/api_test_support.h"
+#include "bff/grpc_call.h"
 #include "gtest/gtest.h"
 #include "libs/status/status.h"
 #include "libs/trace/context.h"
@@ -8,82 +12,21 @@
 namespace fleet::bff {
 namespace {
 
-class FakePresence : public PresenceBackend {
- public:
-  absl::StatusOr<presence::v1::Presence> Get(const std::string& name, const CallContext& c) override {
-    last_name = name;
-    last_context = c;
-    last_trace = trace::Current();
-    if (!fail.ok()) return fail;
-    presence::v1::Presence p;
-    p.set_name(name);
-    p.set_device_id("dev-1");
-    p.set_state(presence::v1::ONLINE);
-    p.mutable_board()->set_cpu_percent(12.5);
-    return p;
-  }
-  absl::StatusOr<presence::v1::ListPresenceResponse> List(const presence::v1::ListPresenceRequest& req,
-                                                          const CallContext&) override {
-    last_list = req;
-    if (!fail.ok()) return fail;
-    presence::v1::ListPresenceResponse r;
-    r.add_presences()->set_device_id("dev-1");
-    r.set_next_page_token("tok");
-    r.set_total_size(7);
-    return r;
-  }
-  absl::Status Ready() override { return fail; }
-
-  absl::Status fail;
-  std::string last_name;
-  CallContext last_context;
-  trace::TraceContext last_trace;
-  presence::v1::ListPresenceRequest last_list;
-};
-
-class ApiTest : public ::testing::Test {
- protected:
-  ApiTest() : api_(fake_, std::make_shared<prometheus::Registry>()) {}
-  http::Response Call(std::string method, std::string path,
-                      std::map<std::string, std::string> query = {},
-                      std::map<std::string, std::string> headers = {}) {
-    http::Request r;
-    r.method = std::move(method);
-    r.path = std::move(path);
-    r.target = r.path;
-    r.query = std::move(query);
-    r.headers = std::move(headers);
-    return api_.Handle(r);
-  }
-  static std::string HeaderOf(const http::Response& r, const std::string& name) {
-    for (const auto& [k, v] : r.headers) {
-      if (k == name) return v;
-    }
-    return "";
-  }
-  static rapidjson::Document Parse(const std::string& body) {
-    rapidjson::Document d;
-    d.Parse(body.c_str());
-    EXPECT_FALSE(d.HasParseError()) << body;
-    return d;
-  }
-  FakePresence fake_;
-  Api api_;
-};
+using ApiTest = testing::ApiHarness;
 
 TEST_F(ApiTest, GetPresenceReturnsJson) {
   http::Response r = Call("GET", "/v1/devices/dev-1/presence");
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(fake_.last_name, "devices/dev-1/presence");
+  EXPECT_EQ(presence_.last_name, "devices/dev-1/presence");
   auto d = Parse(r.body);
   EXPECT_STREQ(d["deviceId"].GetString(), "dev-1");
   EXPECT_STREQ(d["state"].GetString(), "ONLINE");
   EXPECT_EQ(d["board"]["cpuPercent"].GetDouble(), 12.5);
-  EXPECT_GT(fake_.last_context.deadline, absl::Now());
+  EXPECT_GT(presence_.last_context.deadline, absl::Now());
 }
 
 TEST_F(ApiTest, ServiceErrorsBecomeAip193WithReasonAndIds) {
-  fake_.fail = status::MakeError(absl::StatusCode::kNotFound, "PRESENCE_NOT_FOUND", "never seen",
+  presence_.fail = status::MakeError(absl::StatusCode::kNotFound, "PRESENCE_NOT_FOUND", "never seen",
                                  {{"device_id", "dev-9"}});
   http::Response r = Call("GET", "/v1/devices/dev-9/presence", {}, {{"x-request-id", "abc-123"}});
   EXPECT_EQ(r.status, 404);
@@ -100,11 +43,46 @@ TEST_F(ApiTest, ServiceErrorsBecomeAip193WithReasonAndIds) {
 }
 
 TEST_F(ApiTest, UnavailableBackendIs503) {
-  fake_.fail = absl::UnavailableError("connection refused");
+  presence_.fail = absl::UnavailableError("connection refused");
   http::Response r = Call("GET", "/v1/presence");
   EXPECT_EQ(r.status, 503);
   EXPECT_STREQ(Parse(r.body)["error"]["details"][0]["reason"].GetString(), "BACKEND_UNAVAILABLE");
   EXPECT_EQ(Call("GET", "/readyz").status, 503);
+}
+
+TEST_F(ApiTest, ReadinessReportsEveryBackend) {
+  http::Response ok = Call("GET", "/readyz");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  auto d = Parse(ok.body);
+  EXPECT_STREQ(d["backends"]["device_online"].GetString(), "OK");
+  EXPECT_STREQ(d["backends"]["device_config"].GetString(), "OK");
+  EXPECT_STREQ(d["backends"]["tunnel"].GetString(), "OK");
+
+  tunnel_.fail = absl::DeadlineExceededError("slow");
+  http::Response bad = Call("GET", "/readyz");
+  EXPECT_EQ(bad.status, 503);
+  EXPECT_STREQ(Parse(bad.body)["backends"]["tunnel"].GetString(), "DEADLINE_EXCEEDED");
+  EXPECT_STREQ(Parse(bad.body)["status"].GetString(), "not ready");
+}
+
+TEST_F(ApiTest, UnconfiguredBackendIsReportedButNotUnready) {
+  registry_.fail = NotConfigured("device-config");
+  http::Response r = Call("GET", "/readyz");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_STREQ(Parse(r.body)["backends"]["device_config"].GetString(), "NOT_CONFIGURED");
+}
+
+TEST_F(ApiTest, EveryBackedRouteIsRegistered) {
+  std::set<std::string> routes;
+  for (const auto& [m, p] : api_.router().Routes()) routes.insert(m + " " + p);
+  for (const char* want :
+       {"POST /v1/devices", "GET /v1/devices", "GET /v1/devices/{device}", "PATCH /v1/devices/{device}",
+        "DELETE /v1/devices/{device}", "POST /v1/devices:batchGet", "GET /v1/devices:batchGet",
+        "POST /v1/devices:import", "GET /v1/devices/{device}:overview", "POST /v1/devices/{device}/tunnels",
+        "GET /v1/tunnels/{tunnel}", "POST /v1/tunnels/{tunnel}:extend", "POST /v1/tunnels/{tunnel}:close",
+        "GET /v1/tunnels", "GET /v1/devices/{device}/presence", "GET /v1/presence"}) {
+    EXPECT_TRUE(routes.count(want)) << want;
+  }
 }
 
 TEST_F(ApiTest, ContinuesCallersTrace) {
@@ -112,17 +90,17 @@ TEST_F(ApiTest, ContinuesCallersTrace) {
   http::Response r = Call("GET", "/v1/devices/dev-1/presence", {}, {{"traceparent", tp}});
   ASSERT_EQ(r.status, 200);
   // The backend call runs inside the BFF's server span: same trace, our own span id.
-  EXPECT_EQ(fake_.last_trace.TraceIdHex(), "4bf92f3577b34da6a3ce929d0e0e4736");
-  EXPECT_NE(fake_.last_trace.SpanIdHex(), "00f067aa0ba902b7");
+  EXPECT_EQ(presence_.last_trace.TraceIdHex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_NE(presence_.last_trace.SpanIdHex(), "00f067aa0ba902b7");
   EXPECT_EQ(HeaderOf(r, "traceparent").substr(3, 32), "4bf92f3577b34da6a3ce929d0e0e4736");
 }
 
 TEST_F(ApiTest, ListPassesParametersAndValidatesPageSize) {
   http::Response r = Call("GET", "/v1/presence", {{"filter", "online"}, {"page_size", "5"}, {"page_token", "t"}});
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(fake_.last_list.filter(), "online");
-  EXPECT_EQ(fake_.last_list.page_size(), 5);
-  EXPECT_EQ(fake_.last_list.page_token(), "t");
+  EXPECT_EQ(presence_.last_list.filter(), "online");
+  EXPECT_EQ(presence_.last_list.page_size(), 5);
+  EXPECT_EQ(presence_.last_list.page_token(), "t");
   auto d = Parse(r.body);
   EXPECT_STREQ(d["nextPageToken"].GetString(), "tok");
   EXPECT_STREQ(d["totalSize"].GetString(), "7");  // int64 is a string in proto3 JSON

@@ -3,6 +3,8 @@
 
 #include "bff/api.h"
 #include "bff/presence_backend.h"
+#include "bff/registry_backend.h"
+#include "bff/tunnel_backend.h"
 #include "libs/config/flags.h"
 #include "libs/grpcx/signals.h"
 #include "libs/http/server.h"
@@ -17,6 +19,10 @@ struct Config {
   std::string http_address = "127.0.0.1";
   int64_t http_port = 8080;
   std::string device_online = "127.0.0.1:7001";
+  // Empty = the BFF runs without that service: its routes answer 503 BACKEND_UNAVAILABLE
+  // ("device-config is not configured") and readiness reports it as NOT_CONFIGURED.
+  std::string device_config;
+  std::string tunnel;
   std::string otlp_endpoint;
   int64_t threads = 8;
   absl::Duration backend_timeout = absl::Seconds(5);
@@ -38,6 +44,9 @@ int Main(int argc, char** argv) {
   flags.String("http_address", &cfg.http_address, "HTTP listen address");
   flags.Int("http_port", &cfg.http_port, "HTTP port (0 = any free port)");
   flags.String("device_online", &cfg.device_online, "device-online gRPC target");
+  flags.String("device_config", &cfg.device_config,
+               "device-config gRPC target (empty = device routes answer 503 BACKEND_UNAVAILABLE)");
+  flags.String("tunnel", &cfg.tunnel, "tunnel gRPC target (empty = tunnel routes answer 503 BACKEND_UNAVAILABLE)");
   flags.String("otlp_endpoint", &cfg.otlp_endpoint, "OTLP/HTTP traces endpoint (empty = no export)");
   flags.Int("threads", &cfg.threads, "HTTP handler threads");
   flags.Duration("backend_timeout", &cfg.backend_timeout, "deadline of each service call");
@@ -59,7 +68,13 @@ int Main(int argc, char** argv) {
   }
   auto registry = std::make_shared<prometheus::Registry>();
   std::unique_ptr<PresenceBackend> presence = NewGrpcPresenceBackend(cfg.device_online);
-  Api api(*presence, registry, {.backend_timeout = cfg.backend_timeout});
+  std::unique_ptr<RegistryBackend> device_config =
+      cfg.device_config.empty() ? NewUnconfiguredRegistryBackend() : NewGrpcRegistryBackend(cfg.device_config);
+  std::unique_ptr<TunnelBackend> tunnel =
+      cfg.tunnel.empty() ? NewUnconfiguredTunnelBackend() : NewGrpcTunnelBackend(cfg.tunnel);
+  if (cfg.device_config.empty()) log::Warn("--device_config not set: device routes answer 503", {});
+  if (cfg.tunnel.empty()) log::Warn("--tunnel not set: tunnel routes answer 503", {});
+  Api api({*presence, *device_config, *tunnel}, registry, {.backend_timeout = cfg.backend_timeout});
   auto server = http::Server::Start(
       {.address = cfg.http_address, .port = static_cast<int>(cfg.http_port), .threads = static_cast<int>(cfg.threads)},
       [&api](const http::Request& r) { return api.Handle(r); });
@@ -67,7 +82,8 @@ int Main(int argc, char** argv) {
     log::Error("http server", {{"error", server.status().message()}});
     return 1;
   }
-  log::Info("listening", {{"http_port", (*server)->port()}, {"device_online", cfg.device_online}});
+  log::Info("listening", {{"http_port", (*server)->port()}, {"device_online", cfg.device_online},
+                        {"device_config", cfg.device_config}, {"tunnel", cfg.tunnel}});
   const int sig = grpcx::WaitForShutdownSignal();
   log::Info("shutting down", {{"signal", sig}});
   (*server)->Stop();

@@ -4,16 +4,12 @@
 
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "bff/grpc_call.h"
 #include "libs/grpcx/server.h"
 #include "libs/status/grpc.h"
 
 namespace fleet::bff {
 namespace {
-
-void Prepare(grpc::ClientContext& ctx, const CallContext& call) {
-  if (call.deadline != absl::InfiniteFuture()) ctx.set_deadline(absl::ToChronoTime(call.deadline));
-  if (!call.request_id.empty()) ctx.AddMetadata("x-request-id", call.request_id);
-}
 
 class GrpcPresenceBackend : public PresenceBackend {
  public:
@@ -22,7 +18,7 @@ class GrpcPresenceBackend : public PresenceBackend {
 
   absl::StatusOr<presence::v1::Presence> Get(const std::string& name, const CallContext& call) override {
     grpc::ClientContext ctx;
-    Prepare(ctx, call);
+    PrepareGrpcContext(ctx, call);
     presence::v1::GetPresenceRequest req;
     req.set_name(name);
     presence::v1::Presence resp;
@@ -34,7 +30,7 @@ class GrpcPresenceBackend : public PresenceBackend {
   absl::StatusOr<presence::v1::ListPresenceResponse> List(const presence::v1::ListPresenceRequest& req,
                                                           const CallContext& call) override {
     grpc::ClientContext ctx;
-    Prepare(ctx, call);
+    PrepareGrpcContext(ctx, call);
     presence::v1::ListPresenceResponse resp;
     grpc::Status st = stub_->ListPresence(&ctx, req, &resp);
     if (!st.ok()) return status::FromGrpc(st);

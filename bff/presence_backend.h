@@ -5,17 +5,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "bff/call_context.h"
 #include "fleet/presence/v1/presence.grpc.pb.h"
 
 namespace fleet::bff {
-
-// Per-call context the BFF forwards to services. The trace context is not here: calls run on
-// the request's thread, where trace::Current() is the request span, and the gRPC client
-// interceptor (grpcx::Dial) makes a client span under it and sends its traceparent.
-struct CallContext {
-  std::string request_id;
-  absl::Time deadline = absl::InfiniteFuture();
-};
 
 // What the BFF needs from device-online. Thread-safe. Errors carry the service's reason.
 class PresenceBackend {

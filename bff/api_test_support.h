@@ -1,0 +1,313 @@
+#pragma once
+
+// Test-only fakes of the BFF's backends and a harness that drives Api::Handle.
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "bff/api.h"
+#include "gtest/gtest.h"
+#include "libs/status/status.h"
+#include "libs/trace/context.h"
+#include "rapidjson/document.h"
+
+namespace fleet::bff::testing {
+
+// N callers meet here: each waits until all N have arrived (or the timeout passed). Lets a test
+// prove that calls overlapped in time without measuring durations.
+class Rendezvous {
+ public:
+  explicit Rendezvous(int parties) : parties_(parties) {}
+  // True when all parties arrived before the timeout.
+  bool ArriveAndWait(absl::Duration timeout = absl::Seconds(5)) {
+    absl::MutexLock lock(&mu_);
+    ++arrived_;
+    auto all = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return arrived_ >= parties_; };
+    return mu_.AwaitWithTimeout(absl::Condition(&all), timeout);
+  }
+
+ private:
+  absl::Mutex mu_;
+  const int parties_;
+  int arrived_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+class FakePresence : public PresenceBackend {
+ public:
+  absl::StatusOr<presence::v1::Presence> Get(const std::string& name, const CallContext& c) override {
+    last_name = name;
+    last_context = c;
+    last_trace = trace::Current();
+    if (rendezvous != nullptr) met = rendezvous->ArriveAndWait();
+    if (!fail.ok()) return fail;
+    presence::v1::Presence p;
+    p.set_name(name);
+    p.set_device_id("dev-1");
+    p.set_state(presence::v1::ONLINE);
+    p.mutable_board()->set_cpu_percent(12.5);
+    return p;
+  }
+  absl::StatusOr<presence::v1::ListPresenceResponse> List(const presence::v1::ListPresenceRequest& req,
+                                                          const CallContext&) override {
+    last_list = req;
+    if (!fail.ok()) return fail;
+    presence::v1::ListPresenceResponse r;
+    r.add_presences()->set_device_id("dev-1");
+    r.set_next_page_token("tok");
+    r.set_total_size(7);
+    return r;
+  }
+  absl::Status Ready() override { return fail; }
+
+  absl::Status fail;
+  std::string last_name;
+  CallContext last_context;
+  trace::TraceContext last_trace;
+  presence::v1::ListPresenceRequest last_list;
+  Rendezvous* rendezvous = nullptr;
+  bool met = false;
+};
+
+// An in-memory registry with the service's error semantics (reasons as device-config sends them).
+class FakeRegistry : public RegistryBackend {
+ public:
+  using Device = config::v1::Device;
+
+  absl::StatusOr<Device> Create(const config::v1::CreateDeviceRequest& req, const CallContext& c) override {
+    last_create = req;
+    last_context = c;
+    if (!fail.ok()) return fail;
+    Device d = req.device();
+    if (devices.count(d.id())) {
+      return status::MakeError(absl::StatusCode::kAlreadyExists, "DEVICE_ALREADY_EXISTS", "taken",
+                               {{"device_id", d.id()}});
+    }
+    d.set_name("devices/" + d.id());
+    d.set_etag("e1");
+    devices[d.id()] = d;
+    return d;
+  }
+  absl::StatusOr<Device> Get(const config::v1::GetDeviceRequest& req, const CallContext& c) override {
+    last_get = req;
+    last_context = c;
+    last_trace = trace::Current();
+    if (rendezvous != nullptr) met = rendezvous->ArriveAndWait();
+    if (!fail.ok()) return fail;
+    return Find(req.name());
+  }
+  absl::StatusOr<Device> Update(const config::v1::UpdateDeviceRequest& req, const CallContext& c) override {
+    last_update = req;
+    last_context = c;
+    if (!fail.ok()) return fail;
+    auto d = Find(req.device().name());
+    if (!d.ok()) return d.status();
+    if (!req.device().etag().empty() && req.device().etag() != d->etag()) {
+      return status::MakeError(absl::StatusCode::kAborted, "DEVICE_ETAG_MISMATCH", "changed",
+                               {{"device_id", d->id()}, {"etag", d->etag()}});
+    }
+    if (!req.device().display_name().empty()) d->set_display_name(req.device().display_name());
+    d->set_etag(d->etag() + "+");
+    devices[d->id()] = *d;
+    return *d;
+  }
+  absl::Status Delete(const config::v1::DeleteDeviceRequest& req, const CallContext& c) override {
+    last_delete = req;
+    last_context = c;
+    if (!fail.ok()) return fail;
+    auto d = Find(req.name());
+    if (!d.ok()) return d.status();
+    if (!req.etag().empty() && req.etag() != d->etag()) {
+      return status::MakeError(absl::StatusCode::kAborted, "DEVICE_ETAG_MISMATCH", "changed");
+    }
+    devices.erase(d->id());
+    return absl::OkStatus();
+  }
+  absl::StatusOr<config::v1::ListDevicesResponse> List(const config::v1::ListDevicesRequest& req,
+                                                       const CallContext& c) override {
+    last_list = req;
+    last_context = c;
+    if (!fail.ok()) return fail;
+    config::v1::ListDevicesResponse r;
+    for (const auto& [id, d] : devices) *r.add_devices() = d;
+    r.set_next_page_token("next");
+    return r;
+  }
+  absl::StatusOr<config::v1::BatchGetDevicesResponse> BatchGet(const config::v1::BatchGetDevicesRequest& req,
+                                                               const CallContext& c) override {
+    last_batch = req;
+    last_context = c;
+    if (!fail.ok()) return fail;
+    config::v1::BatchGetDevicesResponse r;
+    for (const std::string& n : req.names()) {
+      auto d = Find(n);
+      if (d.ok()) {
+        *r.add_devices() = *d;
+      } else {
+        r.add_missing(n);
+      }
+    }
+    return r;
+  }
+  absl::StatusOr<config::v1::ImportDevicesResponse> Import(const config::v1::ImportDevicesRequest& req,
+                                                           const CallContext& c) override {
+    last_import = req;
+    last_context = c;
+    if (!fail.ok()) return fail;
+    config::v1::ImportDevicesResponse r;
+    r.set_row_count(2);
+    r.set_created_count(req.validate_only() ? 0 : 2);
+    return r;
+  }
+  absl::Status Ready() override { return fail; }
+
+  void Add(const std::string& id) {
+    Device d;
+    d.set_id(id);
+    d.set_name("devices/" + id);
+    d.set_model("gw-200");
+    d.set_etag("e1");
+    devices[id] = d;
+  }
+
+  absl::Status fail;
+  std::map<std::string, Device> devices;
+  CallContext last_context;
+  trace::TraceContext last_trace;
+  config::v1::CreateDeviceRequest last_create;
+  config::v1::GetDeviceRequest last_get;
+  config::v1::UpdateDeviceRequest last_update;
+  config::v1::DeleteDeviceRequest last_delete;
+  config::v1::ListDevicesRequest last_list;
+  config::v1::BatchGetDevicesRequest last_batch;
+  config::v1::ImportDevicesRequest last_import;
+  Rendezvous* rendezvous = nullptr;
+  bool met = false;
+
+ private:
+  absl::StatusOr<Device> Find(const std::string& name) {
+    const std::string id = name.rfind("devices/", 0) == 0 ? name.substr(8) : name;
+    auto it = devices.find(id);
+    if (it == devices.end()) {
+      return status::MakeError(absl::StatusCode::kNotFound, "DEVICE_NOT_FOUND", "no such device",
+                               {{"device_id", id}});
+    }
+    return it->second;
+  }
+};
+
+class FakeTunnel : public TunnelBackend {
+ public:
+  absl::StatusOr<tunnel::v1::Session> Open(const tunnel::v1::OpenTunnelRequest& req, const CallContext& c) override {
+    last_open = req;
+    last_context = c;
+    if (!fail.ok()) return fail;
+    return Session(req.device_id(), req.operator_id());
+  }
+  absl::StatusOr<tunnel::v1::Session> Get(const tunnel::v1::GetTunnelRequest& req, const CallContext& c) override {
+    last_get = req;
+    last_context = c;
+    if (!fail.ok()) return fail;
+    return Session("dev-1", "alice");
+  }
+  absl::StatusOr<tunnel::v1::ListTunnelsResponse> List(const tunnel::v1::ListTunnelsRequest& req,
+                                                        const CallContext& c) override {
+    last_list = req;
+    last_context = c;
+    if (!fail.ok()) return fail;
+    tunnel::v1::ListTunnelsResponse r;
+    *r.add_sessions() = Session("dev-1", "alice");
+    r.set_next_page_token("more");
+    return r;
+  }
+  absl::StatusOr<tunnel::v1::Session> Extend(const tunnel::v1::ExtendTunnelRequest& req,
+                                             const CallContext& c) override {
+    last_extend = req;
+    last_context = c;
+    if (!fail.ok()) return fail;
+    return Session("dev-1", req.operator_id());
+  }
+  absl::StatusOr<tunnel::v1::Session> Close(const tunnel::v1::CloseTunnelRequest& req, const CallContext& c) override {
+    last_close = req;
+    last_context = c;
+    if (!fail.ok()) return fail;
+    tunnel::v1::Session s = Session("dev-1", req.operator_id());
+    s.set_state(tunnel::v1::CLOSING);
+    return s;
+  }
+  absl::Status Ready() override { return fail; }
+
+  static tunnel::v1::Session Session(const std::string& device, const std::string& op) {
+    tunnel::v1::Session s;
+    s.set_name("tunnels/t-1");
+    s.set_device_id(device);
+    s.set_operator_id(op);
+    s.set_state(tunnel::v1::REQUESTED);
+    s.set_frp_server("frp1");
+    s.set_public_address("frp1.example.com");
+    auto* ssh = s.add_services();
+    ssh->set_name("ssh");
+    ssh->set_local_ip("127.0.0.1");
+    ssh->set_local_port(22);
+    ssh->set_remote_port(40012);
+    s.set_ssh_command("ssh -p 40012 root@frp1.example.com");
+    return s;
+  }
+
+  absl::Status fail;
+  CallContext last_context;
+  tunnel::v1::OpenTunnelRequest last_open;
+  tunnel::v1::GetTunnelRequest last_get;
+  tunnel::v1::ListTunnelsRequest last_list;
+  tunnel::v1::ExtendTunnelRequest last_extend;
+  tunnel::v1::CloseTunnelRequest last_close;
+};
+
+// An Api over the three fakes; Call() goes through Api::Handle like the HTTP server does.
+class ApiHarness : public ::testing::Test {
+ protected:
+  ApiHarness() : api_({presence_, registry_, tunnel_}, std::make_shared<prometheus::Registry>()) {}
+
+  http::Response Call(std::string method, std::string path, std::map<std::string, std::string> query = {},
+                      std::map<std::string, std::string> headers = {}, std::string body = "") {
+    http::Request r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.target = r.path;
+    std::string sep = "?";
+    for (const auto& [k, v] : query) {
+      r.target += sep + k + "=" + v;
+      sep = "&";
+    }
+    r.query = std::move(query);
+    r.headers = std::move(headers);
+    r.body = std::move(body);
+    return api_.Handle(r);
+  }
+  static std::string HeaderOf(const http::Response& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers) {
+      if (k == name) return v;
+    }
+    return "";
+  }
+  static rapidjson::Document Parse(const std::string& body) {
+    rapidjson::Document d;
+    d.Parse(body.c_str());
+    EXPECT_FALSE(d.HasParseError()) << body;
+    return d;
+  }
+  // The AIP-193 ErrorInfo reason of an error response.
+  static std::string Reason(const http::Response& r) {
+    rapidjson::Document d = Parse(r.body);
+    if (!d.IsObject() || !d.HasMember("error")) return "<no error>";
+    return d["error"]["details"][0]["reason"].GetString();
+  }
+
+  FakePresence presence_;
+  FakeRegistry registry_;
+  FakeTunnel tunnel_;
+  Api api_;
+};
+
+}  // namespace fleet::bff::testing

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "absl/time/time.h"
+#include "bff/presence_backend.h"
+#include "bff/registry_backend.h"
+#include "bff/router.h"
+
+namespace fleet::bff {
+
+// The /v1/devices routes (device-config registry, AIP-style) and the device page
+// `GET /v1/devices/{device}:overview` (registry + presence, fetched in parallel).
+// Thread-safe; the backends must outlive it.
+class DeviceRoutes {
+ public:
+  DeviceRoutes(RegistryBackend& registry, PresenceBackend& presence, absl::Duration timeout)
+      : registry_(registry), presence_(presence), timeout_(timeout) {}
+
+  // Adds every route to `router` (handlers capture `this`).
+  void Register(Router& router);
+
+ private:
+  http::Response Create(const http::Request& r);
+  http::Response Get(const http::Request& r, const std::string& id);
+  http::Response Update(const http::Request& r, const std::string& id);
+  http::Response Delete(const http::Request& r, const std::string& id);
+  http::Response List(const http::Request& r);
+  http::Response BatchGet(const http::Request& r, bool from_body);
+  http::Response Import(const http::Request& r);
+  http::Response Overview(const http::Request& r, const std::string& id);
+
+  RegistryBackend& registry_;
+  PresenceBackend& presence_;
+  const absl::Duration timeout_;
+};
+
+}  // namespace fleet::bff

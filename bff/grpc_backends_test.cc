@@ -1,0 +1,161 @@
+// The gRPC backends against in-process services: metadata, deadlines and error details survive.
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "bff/registry_backend.h"
+#include "bff/tunnel_backend.h"
+#include "gtest/gtest.h"
+#include "libs/grpcx/server.h"
+#include "libs/status/grpc.h"
+#include "libs/status/status.h"
+
+namespace fleet::bff {
+namespace {
+
+// What the services saw of the last call.
+struct Seen {
+  absl::Mutex mu;
+  std::string request_id;
+  absl::Time deadline;
+  std::string name;
+};
+
+void Record(Seen& seen, grpc::ServerContext* ctx, const std::string& name) {
+  absl::MutexLock lock(&seen.mu);
+  auto it = ctx->client_metadata().find("x-request-id");
+  seen.request_id = it == ctx->client_metadata().end() ? "" : std::string(it->second.data(), it->second.size());
+  seen.deadline = absl::FromChrono(ctx->deadline());
+  seen.name = name;
+}
+
+class Registry : public config::v1::DeviceRegistry::Service {
+ public:
+  explicit Registry(Seen& seen) : seen_(seen) {}
+  grpc::Status GetDevice(grpc::ServerContext* ctx, const config::v1::GetDeviceRequest* req,
+                         config::v1::Device* resp) override {
+    Record(seen_, ctx, req->name());
+    if (req->name() == "devices/missing") {
+      return status::ToGrpc(status::MakeError(absl::StatusCode::kNotFound, "DEVICE_NOT_FOUND", "no such device",
+                                              {{"device_id", "missing"}}));
+    }
+    resp->set_name(req->name());
+    return grpc::Status::OK;
+  }
+  grpc::Status ListDevices(grpc::ServerContext* ctx, const config::v1::ListDevicesRequest*,
+                           config::v1::ListDevicesResponse*) override {
+    Record(seen_, ctx, "list");
+    return grpc::Status::OK;
+  }
+  grpc::Status DeleteDevice(grpc::ServerContext* ctx, const config::v1::DeleteDeviceRequest* req,
+                            config::v1::DeleteDeviceResponse*) override {
+    Record(seen_, ctx, req->name());
+    return status::ToGrpc(status::MakeError(absl::StatusCode::kAborted, "DEVICE_ETAG_MISMATCH", "changed"));
+  }
+
+ private:
+  Seen& seen_;
+};
+
+class Tunnels : public tunnel::v1::TunnelService::Service {
+ public:
+  explicit Tunnels(Seen& seen) : seen_(seen) {}
+  grpc::Status OpenTunnel(grpc::ServerContext* ctx, const tunnel::v1::OpenTunnelRequest* req,
+                          tunnel::v1::Session* resp) override {
+    Record(seen_, ctx, req->device_id());
+    resp->set_device_id(req->device_id());
+    resp->set_ssh_command("ssh -p 1 root@h");
+    return grpc::Status::OK;
+  }
+  grpc::Status CloseTunnel(grpc::ServerContext* ctx, const tunnel::v1::CloseTunnelRequest* req,
+                           tunnel::v1::Session*) override {
+    Record(seen_, ctx, req->name());
+    return status::ToGrpc(status::MakeError(absl::StatusCode::kNotFound, "TUNNEL_NOT_FOUND", "none"));
+  }
+
+ private:
+  Seen& seen_;
+};
+
+class GrpcBackendsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = grpcx::Server::Start({}, {&registry_service_, &tunnel_service_}, std::make_shared<prometheus::Registry>());
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = std::move(*s);
+    target_ = "127.0.0.1:" + std::to_string(server_->port());
+  }
+  Seen seen_;
+  Registry registry_service_{seen_};
+  Tunnels tunnel_service_{seen_};
+  std::unique_ptr<grpcx::Server> server_;
+  std::string target_;
+};
+
+TEST_F(GrpcBackendsTest, RegistryForwardsRequestIdDeadlineAndErrors) {
+  auto backend = NewGrpcRegistryBackend(target_);
+  CallContext call{.request_id = "rq-7", .deadline = absl::Now() + absl::Seconds(3)};
+  config::v1::GetDeviceRequest req;
+  req.set_name("devices/gw-1");
+  auto d = backend->Get(req, call);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->name(), "devices/gw-1");
+  {
+    absl::MutexLock lock(&seen_.mu);
+    EXPECT_EQ(seen_.request_id, "rq-7");
+    EXPECT_LT(absl::AbsDuration(seen_.deadline - call.deadline), absl::Milliseconds(100));
+  }
+  req.set_name("devices/missing");
+  auto nf = backend->Get(req, call);
+  EXPECT_EQ(nf.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status::Reason(nf.status()), "DEVICE_NOT_FOUND");
+  EXPECT_EQ(status::Metadata(nf.status())["device_id"], "missing");
+
+  config::v1::DeleteDeviceRequest del;
+  del.set_name("devices/gw-1");
+  EXPECT_EQ(status::Reason(backend->Delete(del, call)), "DEVICE_ETAG_MISMATCH");
+  EXPECT_TRUE(backend->Ready().ok());
+  // Not implemented by this fake service: the code passes through.
+  EXPECT_EQ(backend->Import({}, call).status().code(), absl::StatusCode::kUnimplemented);
+}
+
+TEST_F(GrpcBackendsTest, TunnelForwardsCallsAndErrors) {
+  auto backend = NewGrpcTunnelBackend(target_);
+  CallContext call{.request_id = "rq-8", .deadline = absl::Now() + absl::Seconds(3)};
+  tunnel::v1::OpenTunnelRequest open;
+  open.set_device_id("gw-1");
+  auto s = backend->Open(open, call);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->ssh_command(), "ssh -p 1 root@h");
+  tunnel::v1::CloseTunnelRequest close;
+  close.set_name("tunnels/x");
+  EXPECT_EQ(status::Reason(backend->Close(close, call).status()), "TUNNEL_NOT_FOUND");
+  {
+    absl::MutexLock lock(&seen_.mu);
+    EXPECT_EQ(seen_.request_id, "rq-8");
+    EXPECT_EQ(seen_.name, "tunnels/x");
+  }
+}
+
+TEST(GrpcBackendsNoServerTest, UnreachableIsUnavailableWithinTheDeadline) {
+  auto backend = NewGrpcRegistryBackend("127.0.0.1:1");
+  CallContext call{.deadline = absl::Now() + absl::Milliseconds(500)};
+  auto d = backend->Get({}, call);
+  EXPECT_TRUE(d.status().code() == absl::StatusCode::kUnavailable ||
+              d.status().code() == absl::StatusCode::kDeadlineExceeded)
+      << d.status();
+  EXPECT_FALSE(backend->Ready().ok());
+}
+
+TEST(UnconfiguredBackendsTest, AnswerNotConfigured) {
+  auto registry = NewUnconfiguredRegistryBackend();
+  absl::Status st = registry->Get({}, {}).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(st.message(), "device-config is not configured");
+  EXPECT_EQ(status::Reason(st), "BACKEND_UNAVAILABLE");
+  auto tunnels = NewUnconfiguredTunnelBackend();
+  EXPECT_EQ(tunnels->Ready().message(), "tunnel is not configured");
+}
+
+}  // namespace
+}  // namespace fleet::bff

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "bff/call_context.h"
+#include "google/protobuf/message.h"
+#include "libs/http/server.h"
+
+namespace fleet::bff {
+
+// Shared helpers of the BFF's handlers. All are pure / thread-safe.
+
+http::Response Json(int code, std::string body);
+
+// 200 with the proto3 JSON mapping of `m` (lowerCamelCase, defaults printed).
+http::Response ProtoJson(const google::protobuf::Message& m);
+
+// `m` as proto3 JSON text (lowerCamelCase, defaults printed); "{}" should printing fail.
+std::string ToJsonText(const google::protobuf::Message& m);
+
+// A status as an AIP-193 response carrying the request's ids (x-request-id and traceparent
+// headers, which Api::Handle sets on every request before routing).
+http::Response Error(const absl::Status& st, const http::Request& r);
+
+// Parses the request body as the proto3 JSON form of `out` (unknown fields rejected). An empty
+// body leaves `out` unchanged when allow_empty, else fails. Errors: INVALID_ARGUMENT /
+// INVALID_FIELD, metadata field "body", with the parser's explanation.
+absl::Status ParseJsonBody(const http::Request& r, google::protobuf::Message& out, bool allow_empty);
+
+// The page_size query parameter (0 when absent); INVALID_FIELD "page_size" when not an integer.
+absl::StatusOr<int> PageSize(const http::Request& r);
+
+// A boolean query parameter: absent = false, "true"/"1" = true, "false"/"0" = false,
+// anything else INVALID_FIELD `name`.
+absl::StatusOr<bool> BoolParam(const http::Request& r, const std::string& name);
+
+// All values of a repeated query parameter (`names=a&names=b`, each also split on ','), read from
+// the raw target because http::Request::query keeps only the last one.
+std::vector<std::string> RepeatedParam(const http::Request& r, const std::string& name);
+
+// The etag of an If-Match header without quotes or a W/ prefix; "" when absent or "*".
+std::string IfMatchEtag(const http::Request& r);
+
+// The context for service calls of this request: its request id, now + timeout.
+CallContext ContextFor(const http::Request& r, absl::Duration timeout);
+
+}  // namespace fleet::bff

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "absl/time/time.h"
+#include "bff/router.h"
+#include "bff/tunnel_backend.h"
+
+namespace fleet::bff {
+
+// HTTP header naming the operator on whose behalf a tunnel is opened, extended or closed.
+// INTERIM: until sign-in and roles land (issue 6) the BFF trusts this header as sent; once
+// sessions exist the operator id comes from the authenticated caller and the header is ignored.
+inline constexpr char kOperatorHeader[] = "x-fleet-operator";
+
+// The tunnel routes: open a session for a device, get, extend, close and list sessions.
+// Responses are the Session resource, which says how to connect (public address, remote port
+// per service, ssh command). Thread-safe; the backend must outlive it.
+class TunnelRoutes {
+ public:
+  TunnelRoutes(TunnelBackend& tunnels, absl::Duration timeout) : tunnels_(tunnels), timeout_(timeout) {}
+
+  // Adds every route to `router` (handlers capture `this`).
+  void Register(Router& router);
+
+ private:
+  http::Response Open(const http::Request& r, const std::string& device_id);
+  http::Response Get(const http::Request& r, const std::string& id);
+  http::Response Extend(const http::Request& r, const std::string& id);
+  http::Response Close(const http::Request& r, const std::string& id);
+  http::Response List(const http::Request& r);
+
+  TunnelBackend& tunnels_;
+  const absl::Duration timeout_;
+};
+
+}  // namespace fleet::bff
