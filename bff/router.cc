@@ -5,8 +5,12 @@
 namespace fleet::bff {
 namespace {
 
+// "/a//b/" -> {"a", "", "b"}: one leading and one trailing slash are ignored, empty segments in
+// between are kept (and never match a variable).
 std::vector<std::string> Segments(const std::string& path) {
-  std::vector<std::string> out = absl::StrSplit(path, '/', absl::SkipEmpty());
+  std::vector<std::string> out = absl::StrSplit(path, '/');
+  if (!out.empty() && out.front().empty()) out.erase(out.begin());
+  if (!out.empty() && out.back().empty()) out.pop_back();
   return out;
 }
 
@@ -28,12 +32,14 @@ void Router::Add(std::string method, std::string pattern, RouteHandler handler) 
   routes_.push_back(std::move(r));
 }
 
-bool Router::MatchRoute(const Route& r, const std::string& full_path, PathVars& vars) {
+bool Router::MatchRoute(const Route& r, const std::string& full_path, bool split_verb,
+                        PathVars& vars) {
   std::string path = full_path;
   const size_t last_slash = path.rfind('/');
-  const size_t colon = path.find(':', last_slash == std::string::npos ? 0 : last_slash);
+  const size_t colon = path.rfind(':');
   std::string verb;
-  if (colon != std::string::npos) {
+  if (split_verb && colon != std::string::npos &&
+      (last_slash == std::string::npos || colon > last_slash)) {
     verb = path.substr(colon + 1);
     path.resize(colon);
   }
@@ -56,19 +62,23 @@ bool Router::MatchRoute(const Route& r, const std::string& full_path, PathVars& 
 
 Router::Match Router::Find(const std::string& method, const std::string& path) const {
   Match m;
-  for (const Route& r : routes_) {
-    PathVars vars;
-    if (!MatchRoute(r, path, vars)) continue;
-    if (r.method == method || (method == "HEAD" && r.method == "GET")) {
-      m.handler = &r.handler;
-      m.pattern = r.pattern;
-      m.vars = std::move(vars);
-      m.method_mismatch = false;
-      return m;
+  for (bool split_verb : {true, false}) {
+    for (const Route& r : routes_) {
+      PathVars vars;
+      if (!MatchRoute(r, path, split_verb, vars)) continue;
+      if (r.method == method || (method == "HEAD" && r.method == "GET")) {
+        m.handler = &r.handler;
+        m.pattern = r.pattern;
+        m.vars = std::move(vars);
+        m.method_mismatch = false;
+        m.allowed.clear();
+        return m;
+      }
+      if (!m.method_mismatch) m.pattern = r.pattern;
+      m.method_mismatch = true;
+      m.allowed.push_back(r.method);
     }
-    m.method_mismatch = true;
-    m.pattern = r.pattern;
-    m.allowed.push_back(r.method);
+    if (m.method_mismatch) return m;
   }
   return m;
 }

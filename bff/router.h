@@ -14,7 +14,9 @@ using PathVars = std::map<std::string, std::string>;
 using RouteHandler = std::function<http::Response(const http::Request&, const PathVars&)>;
 
 // Matches "/v1/devices/{device}/presence" or "/v1/tunnels/{tunnel}:close" style patterns
-// (AIP-136 custom verbs). A variable matches one path segment without ':' or '/'.
+// (AIP-136 custom verbs). A variable matches one path segment. A ':' in the last segment is
+// first read as a custom verb; when no route has that verb, it is part of the segment, so
+// "/v1/devices/gw:7" reaches "/v1/devices/{device}" with device "gw:7".
 // Thread-safe after construction.
 class Router {
  public:
@@ -39,7 +41,9 @@ class Router {
     std::string verb;                   // ":close" suffix, without ':'
     RouteHandler handler;
   };
-  static bool MatchRoute(const Route& r, const std::string& path, PathVars& vars);
+  // `split_verb`: read a ':' in the last segment as a custom verb; otherwise the whole segment
+  // is matched (device ids may contain ':').
+  static bool MatchRoute(const Route& r, const std::string& path, bool split_verb, PathVars& vars);
   std::vector<Route> routes_;
 };
 

@@ -13,6 +13,8 @@ class RouterTest : public ::testing::Test {
     r_.Add("GET", "/v1/devices/{device}/presence", [](auto&, const PathVars& v) { return Named("presence:" + v.at("device")); });
     r_.Add("GET", "/v1/presence", [](auto&, auto&) { return Named("list"); });
     r_.Add("POST", "/v1/tunnels/{tunnel}:close", [](auto&, const PathVars& v) { return Named("close:" + v.at("tunnel")); });
+    r_.Add("GET", "/v1/devices/{device}", [](auto&, const PathVars& v) { return Named("device:" + v.at("device")); });
+    r_.Add("GET", "/v1/devices/{device}:overview", [](auto&, const PathVars& v) { return Named("overview:" + v.at("device")); });
   }
   std::string Call(const std::string& method, const std::string& path) {
     auto m = r_.Find(method, path);
@@ -28,6 +30,13 @@ TEST_F(RouterTest, MatchesVariablesAndVerbs) {
   EXPECT_EQ(Call("GET", "/v1/presence/"), "list");
   EXPECT_EQ(Call("POST", "/v1/tunnels/t-9:close"), "close:t-9");
   EXPECT_EQ(Call("HEAD", "/v1/presence"), "list");
+}
+
+TEST_F(RouterTest, ColonInAnIdIsNotAVerbUnlessARouteHasThatVerb) {
+  EXPECT_EQ(Call("GET", "/v1/devices/gw:7"), "device:gw:7");
+  EXPECT_EQ(Call("GET", "/v1/devices/gw:7:overview"), "overview:gw:7");
+  EXPECT_EQ(Call("GET", "/v1/devices/gw-7:overview"), "overview:gw-7");
+  EXPECT_EQ(Call("GET", "/v1/devices/gw-7"), "device:gw-7");
 }
 
 TEST_F(RouterTest, DistinguishesNotFoundFromWrongMethod) {
