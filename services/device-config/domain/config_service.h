@@ -1,0 +1,117 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/device-config/domain/config.h"
+#include "services/device-config/domain/config_diff.h"
+#include "services/device-config/domain/config_json.h"
+#include "services/device-config/domain/config_ports.h"
+#include "services/device-config/domain/config_schema.h"
+#include "services/device-config/domain/ports.h"
+
+namespace fleet::devcfg {
+
+// Settings of versioned configuration; immutable after start.
+struct ConfigOptions {
+  JsonLimits limits;           // for device bodies, template bodies and effective configs
+  int retention = 100;         // versions kept per device (>= 1), besides the reported one
+  ModelSchemas schemas;        // checked against the effective config on SetDesired / Rollback
+  size_t max_author_bytes = 256;
+  size_t max_comment_bytes = 1024;
+  size_t max_status_bytes = 1024;
+};
+
+struct SetDesiredRequest {
+  std::string device;  // "devices/{id}" or an id
+  std::string body;    // JSON object text
+  // Set: write only if the current desired version is this (0 = none yet), else ABORTED /
+  // CONFIG_VERSION_MISMATCH. Unset: append unconditionally.
+  std::optional<int64_t> expected_version;
+  std::string author;  // required
+  std::string comment;
+};
+
+// What a device should run and what it reported.
+struct DeviceConfigView {
+  ConfigState state;
+  std::string effective;       // canonical JSON of all layers merged (config_merge.h)
+  std::string effective_hash;  // Sha256Hex(effective): what a push carries
+  std::vector<std::string> templates;  // names of the layers applied, lowest first
+  // reported_version == desired version and the reported hash (if any) is effective_hash.
+  bool in_sync = false;
+};
+
+// The versioned-configuration use cases. Thread-safe (state lives in the stores). Errors:
+// INVALID_ARGUMENT (INVALID_FIELD with metadata field; CONFIG_INVALID with field and path),
+// DEVICE_NOT_FOUND, CONFIG_VERSION_NOT_FOUND, TEMPLATE_NOT_FOUND, ABORTED
+// (CONFIG_VERSION_MISMATCH, TEMPLATE_REVISION_MISMATCH), and the stores' UNAVAILABLE.
+class ConfigService {
+ public:
+  static constexpr int kMaxPageSize = 1000;
+
+  ConfigService(DeviceRepo& devices, ConfigStore& store, Clock& clock, std::shared_ptr<const ConfigOptions> options)
+      : devices_(devices), store_(store), clock_(clock), options_(std::move(options)) {}
+
+  // Validates the body (object, size, depth, no duplicate names), then the effective config it
+  // yields with the current templates (size, depth, the device model's schema), and appends it
+  // as the next version. Returns the new version.
+  absl::StatusOr<ConfigVersion> SetDesired(const SetDesiredRequest& request);
+
+  // A new version whose body is version `to_version`'s (checked as SetDesired checks). Comment
+  // defaults to "rollback to version N".
+  absl::StatusOr<ConfigVersion> Rollback(std::string_view device, int64_t to_version,
+                                         std::optional<int64_t> expected_version, std::string_view author,
+                                         std::string_view comment);
+
+  // Desired, reported and effective configuration (a device without versions has desired
+  // version 0 and body "{}"; templates still apply).
+  absl::StatusOr<DeviceConfigView> Get(std::string_view device);
+
+  absl::StatusOr<ConfigVersion> GetVersion(std::string_view device, int64_t version);
+
+  // Versions below `before` (0 = from the newest), newest first, page_size in 1..kMaxPageSize
+  // (0 = 100).
+  absl::StatusOr<ConfigStore::VersionPage> ListVersions(std::string_view device, int64_t before, int page_size);
+
+  // Structural diff of the device bodies of two stored versions (config_diff.h).
+  absl::StatusOr<std::vector<DiffEntry>> Diff(std::string_view device, int64_t from_version, int64_t to_version);
+
+  // Records the device's acknowledgement of `version` (from the edge). Reported never moves
+  // backwards: an older version than the one reported is ignored and the state is returned
+  // unchanged. CONFIG_VERSION_NOT_FOUND when `version` was never desired (above the desired one).
+  absl::StatusOr<ConfigState> ReportApplied(std::string_view device, int64_t version, std::string_view status,
+                                            std::string_view hash = "");
+
+  // Creates or replaces a template (name: config_merge.h). `expected_revision`: 0 = must not
+  // exist, else must be the current revision (ABORTED / TEMPLATE_REVISION_MISMATCH).
+  absl::StatusOr<ConfigTemplate> PutTemplate(std::string_view name, std::string_view body,
+                                             std::optional<int64_t> expected_revision, std::string_view author);
+  absl::StatusOr<ConfigTemplate> GetTemplate(std::string_view name);
+  absl::Status DeleteTemplate(std::string_view name, std::optional<int64_t> expected_revision);
+  absl::StatusOr<std::vector<ConfigTemplate>> ListTemplates();
+
+ private:
+  struct Effective {
+    std::string json;
+    std::vector<std::string> templates;
+  };
+  // Merges the templates applying to `device` with `body` (canonical) and checks the result.
+  absl::StatusOr<Effective> EffectiveFor(const Device& device, const std::string& body);
+  absl::StatusOr<Device> LoadDevice(std::string_view device);
+  absl::StatusOr<ConfigVersion> AppendChecked(const Device& device, std::string body,
+                                              std::optional<int64_t> expected_version, std::string_view author,
+                                              std::string_view comment);
+
+  DeviceRepo& devices_;
+  ConfigStore& store_;
+  Clock& clock_;
+  const std::shared_ptr<const ConfigOptions> options_;
+};
+
+}  // namespace fleet::devcfg
