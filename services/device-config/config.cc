@@ -1,5 +1,10 @@
 #include "services/device-config/config.h"
 
+#include <fstream>
+#include <sstream>
+
+#include "services/device-config/domain/config_schema.h"
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -15,6 +20,9 @@ void Config::Register(config::FlagSet& f) {
              "wait for a free PostgreSQL connection before UNAVAILABLE");
   f.Int("import_chunk", &import_chunk, "rows per INSERT statement of an ImportDevices transaction");
   f.String("otlp_endpoint", &otlp_endpoint, "OTLP/HTTP traces endpoint (empty = no export)");
+  f.Int("config_retention", &config_retention, "configuration versions kept per device");
+  f.String("model_schemas_file", &model_schemas_file,
+           "JSON file of required config keys per model: {\"gw-200\": {\"/kafka/cluster\": \"string\"}}");
 }
 
 absl::Status Config::Finish() {
@@ -31,6 +39,17 @@ absl::Status Config::Finish() {
   if (pg_acquire_timeout < absl::Milliseconds(100))
     return bad("pg_acquire_timeout", "must be at least 100ms");
   if (import_chunk < 1 || import_chunk > 100000) return bad("import_chunk", "must be 1..100000");
+  if (config_retention < 1 || config_retention > 100000) return bad("config_retention", "must be 1..100000");
+  config.retention = static_cast<int>(config_retention);
+  if (!model_schemas_file.empty()) {
+    std::ifstream in(model_schemas_file);
+    if (!in) return bad("model_schemas_file", "cannot read " + model_schemas_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    absl::StatusOr<ModelSchemas> schemas = ParseModelSchemas(text.str());
+    if (!schemas.ok()) return bad("model_schemas_file", std::string(schemas.status().message()));
+    config.schemas = std::move(*schemas);
+  }
   return absl::OkStatus();
 }
 

@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/config/flags.h"
+#include "services/device-config/domain/config_service.h"
 
 namespace fleet::devcfg {
 
@@ -20,6 +21,9 @@ struct Config {
   absl::Duration pg_acquire_timeout = absl::Seconds(5);
   int64_t import_chunk = 5000;  // rows per INSERT inside one import transaction
   std::string otlp_endpoint;
+  int64_t config_retention = 100;     // versions kept per device
+  std::string model_schemas_file;     // {"model": {"/json/pointer": "type"}}; empty = none
+  ConfigOptions config;               // derived in Finish()
 
   void Register(config::FlagSet& flags);
   // Checks every value; INVALID_ARGUMENT naming the flag otherwise.

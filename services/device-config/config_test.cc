@@ -1,5 +1,7 @@
 #include "services/device-config/config.h"
 
+#include <fstream>
+
 #include "gtest/gtest.h"
 
 namespace fleet::devcfg {
@@ -52,6 +54,34 @@ TEST(ConfigTest, RejectsBadValuesNamingTheFlag) {
   EXPECT_TRUE(Names(Load({"--pg_url=postgresql://x", "--pg_acquire_timeout=1ms"}, g), "pg_acquire_timeout"));
   Config h;
   EXPECT_TRUE(Names(Load({"--pg_url=postgresql://x", "--no_such_flag=1"}, h), "no_such_flag"));
+}
+
+}  // namespace
+}  // namespace fleet::devcfg
+
+namespace fleet::devcfg {
+namespace {
+
+TEST(ConfigTest, LoadsModelSchemasAndRetention) {
+  const std::string path = ::testing::TempDir() + "/schemas.json";
+  std::ofstream(path) << R"({"gw-200": {"/kafka/cluster": "string"}})";
+  Config cfg;
+  ASSERT_TRUE(Load({"--pg_url=postgresql://u@h/db", "--config_retention=7",
+                    "--model_schemas_file=" + path},
+                   cfg)
+                  .ok());
+  EXPECT_EQ(cfg.config.retention, 7);
+  ASSERT_EQ(cfg.config.schemas.count("gw-200"), 1u);
+  Config missing;
+  EXPECT_TRUE(Names(Load({"--pg_url=postgresql://u@h/db", "--model_schemas_file=/nope.json"}, missing),
+                    "model_schemas_file"));
+  std::ofstream(path) << "not json";
+  Config bad;
+  EXPECT_TRUE(Names(Load({"--pg_url=postgresql://u@h/db", "--model_schemas_file=" + path}, bad),
+                    "model_schemas_file"));
+  Config zero;
+  EXPECT_TRUE(Names(Load({"--pg_url=postgresql://u@h/db", "--config_retention=0"}, zero),
+                    "config_retention"));
 }
 
 }  // namespace

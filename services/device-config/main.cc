@@ -1,4 +1,4 @@
-// device-config (registry part): the DeviceRegistry gRPC API over PostgreSQL. Wiring only.
+// device-config: the DeviceRegistry and DeviceConfigService gRPC APIs over PostgreSQL. Wiring only.
 #include <memory>
 
 #include "libs/grpcx/server.h"
@@ -11,7 +11,10 @@
 #include "libs/trace/span.h"
 #include "services/device-config/config.h"
 #include "services/device-config/domain/registry.h"
+#include "services/device-config/domain/config_service.h"
+#include "services/device-config/server/device_config_service.h"
 #include "services/device-config/server/device_registry_service.h"
+#include "services/device-config/storage/pg_config_store.h"
 #include "services/device-config/storage/pg_device_repo.h"
 
 namespace fleet::devcfg {
@@ -43,17 +46,22 @@ int Main(int argc, char** argv) {
                                .pool_size = static_cast<int>(cfg.pg_pool),
                                .acquire_timeout = cfg.pg_acquire_timeout});
   if (!pg.ok()) return Fail("postgresql", pg.status());
-  if (absl::Status st = pg::Migrate(**pg, RegistryMigrations()); !st.ok()) return Fail("migrations", st);
+  if (absl::Status st = pg::Migrate(**pg, DeviceConfigMigrations()); !st.ok()) return Fail("migrations", st);
 
   // Domain.
   RealClock clock;
   PgDeviceRepo repo(**pg, static_cast<size_t>(cfg.import_chunk));
   Registry registry(repo, clock);
+  PgConfigStore config_store(**pg);
+  ConfigService config_service(repo, config_store, clock,
+                               std::make_shared<const ConfigOptions>(cfg.config));
 
   // APIs.
   auto metrics_registry = std::make_shared<prometheus::Registry>();
   DeviceRegistryService service(registry);
-  auto server = grpcx::Server::Start({.address = cfg.grpc_address}, {&service}, metrics_registry);
+  DeviceConfigGrpcService config_grpc(config_service);
+  auto server =
+      grpcx::Server::Start({.address = cfg.grpc_address}, {&service, &config_grpc}, metrics_registry);
   if (!server.ok()) return Fail("grpc server", server.status());
   pg::Pool* pool = pg->get();
   auto admin =
