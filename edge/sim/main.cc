@@ -1,5 +1,6 @@
 // fleet-sim: N simulated gateways sending heartbeats to `edge.up` over Kafka, with an HTTP
-// control endpoint to silence / resume devices. Also a "flood" mode for benchmarks that
+// control endpoint to silence / resume devices. The devices also answer their downlink requests
+// (tunnel.start / tunnel.stop, see tunnel_agent.h). Also a "flood" mode for benchmarks that
 // produces a fixed number of heartbeats as fast as possible and exits.
 #include <atomic>
 #include <csignal>
@@ -9,8 +10,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
+#include "edge/sim/dispatcher.h"
+#include "edge/sim/downlink.h"
 #include "edge/sim/fleet.h"
 #include "edge/sim/heartbeat.h"
+#include "edge/sim/tunnel_agent.h"
 #include "libs/config/flags.h"
 #include "libs/http/server.h"
 #include "libs/kafka/envelope.h"
@@ -39,6 +43,12 @@ struct Config {
   int64_t messages = 0;
   absl::Duration duration = absl::ZeroDuration();
   int64_t seed = 1;
+  std::string downlink_template = "edge.{device_id}.down";
+  std::string downlink_group = "fleet-sim";
+  absl::Duration request_max_age = absl::Minutes(10);
+  absl::Duration downlink_session_timeout = absl::Seconds(6);
+  double tunnel_fail_rate = 0;
+  absl::Duration tunnel_latency = absl::ZeroDuration();
 
   absl::Status Validate() const {
     if (kafka_bootstrap.empty()) return absl::InvalidArgumentError("--kafka_bootstrap is required");
@@ -49,6 +59,16 @@ struct Config {
     if (jitter < 0 || jitter >= 1) return absl::InvalidArgumentError("--jitter must be in [0, 1)");
     if (protobuf_fraction < 0 || protobuf_fraction > 1)
       return absl::InvalidArgumentError("--protobuf_fraction must be in [0, 1]");
+    if (tunnel_fail_rate < 0 || tunnel_fail_rate > 1)
+      return absl::InvalidArgumentError("--tunnel_fail_rate must be in [0, 1]");
+    if (tunnel_latency < absl::ZeroDuration())
+      return absl::InvalidArgumentError("--tunnel_latency must not be negative");
+    if (downlink_session_timeout < absl::Seconds(1))
+      return absl::InvalidArgumentError("--downlink_session_timeout must be at least 1s");
+    if (request_max_age <= absl::ZeroDuration())
+      return absl::InvalidArgumentError("--request_max_age must be positive");
+    if (downlink_template.empty() || downlink_group.empty())
+      return absl::InvalidArgumentError("--downlink_template and --downlink_group must not be empty");
     if (mode != "run" && mode != "flood")
       return absl::InvalidArgumentError("--mode must be \"run\" or \"flood\"");
     if (mode == "flood" && messages < 1)
@@ -62,6 +82,10 @@ class Simulator {
   Simulator(const Config& cfg, kafka::Producer& producer)
       : cfg_(cfg),
         producer_(producer),
+        dispatcher_({.uplink_topic = cfg.uplink_topic, .request_max_age = cfg.request_max_age}),
+        tunnels_({.fail_rate = cfg.tunnel_fail_rate,
+                  .latency = cfg.tunnel_latency,
+                  .seed = static_cast<uint64_t>(cfg.seed)}),
         fleet_({.devices = static_cast<int>(cfg.devices),
                 .id_prefix = cfg.id_prefix,
                 .heartbeat_interval = cfg.heartbeat_interval,
@@ -69,7 +93,23 @@ class Simulator {
                 .churn_per_minute = cfg.churn_per_minute,
                 .silence = cfg.silence,
                 .seed = static_cast<uint64_t>(cfg.seed)},
-               absl::Now()) {}
+               absl::Now()) {
+    tunnels_.RegisterWith(dispatcher_);
+  }
+
+  Dispatcher& dispatcher() { return dispatcher_; }
+  TunnelAgent& tunnels() { return tunnels_; }
+  void SetDownlink(const DownlinkLoop* downlink) { downlink_ = downlink; }
+
+  std::string FirstDeviceId() {
+    absl::MutexLock l(&mu_);
+    return fleet_.DeviceId(0);
+  }
+
+  bool IsSimulated(const std::string& device_id) {
+    absl::MutexLock l(&mu_);
+    return fleet_.Index(device_id) >= 0;
+  }
 
   // Sends what is due; returns how many were sent.
   int Tick() {
@@ -110,7 +150,15 @@ class Simulator {
       return json(200, absl::StrCat(R"({"devices":)", fleet_.size(), R"(,"silent":)",
                                     fleet_.SilentCount(absl::Now()), R"(,"sent":)", sent_.load(),
                                     R"(,"send_errors":)", errors_.load(),
-                                    R"(,"delivery_failures":)", producer_.DeliveryFailures(), "}"));
+                                    R"(,"delivery_failures":)", producer_.DeliveryFailures(),
+                                    R"(,"tunnels_running":)", tunnels_.Running(),
+                                    R"(,"tunnel_starts":)", tunnels_.starts(),
+                                    R"(,"tunnel_stops":)", tunnels_.stops(),
+                                    R"(,"requests_handled":)", dispatcher_.handled(),
+                                    R"(,"requests_dropped_stale":)", dispatcher_.dropped_stale(),
+                                    R"(,"requests_unknown_type":)", dispatcher_.unknown_type(),
+                                    R"(,"replies_sent":)", downlink_ ? downlink_->replies_sent() : 0,
+                                    "}"));
     }
     if (r.method == "GET" && r.path == "/healthz") return json(200, R"({"status":"ok"})");
     // POST /devices/{id}:silence[?for=60s] and POST /devices/{id}:resume
@@ -166,6 +214,9 @@ class Simulator {
   kafka::Producer& producer_;
   absl::Mutex mu_;
   Fleet fleet_ ABSL_GUARDED_BY(mu_);
+  Dispatcher dispatcher_;
+  TunnelAgent tunnels_;
+  const DownlinkLoop* downlink_ = nullptr;
   std::atomic<uint64_t> sent_{0};
   std::atomic<uint64_t> errors_{0};
 };
@@ -188,6 +239,14 @@ int Main(int argc, char** argv) {
   flags.Int("messages", &cfg.messages, "heartbeats to send in flood mode");
   flags.Duration("duration", &cfg.duration, "stop after this long (0 = until SIGTERM)");
   flags.Int("seed", &cfg.seed, "random seed");
+  flags.String("downlink_template", &cfg.downlink_template,
+               "downlink topic template; with {device_id} one topic per device, else a shared topic");
+  flags.String("downlink_group", &cfg.downlink_group, "consumer group of the downlink consumer");
+  flags.Duration("downlink_session_timeout", &cfg.downlink_session_timeout,
+                 "Kafka session timeout of the downlink consumer");
+  flags.Duration("request_max_age", &cfg.request_max_age, "downlink requests older than this are dropped");
+  flags.Double("tunnel_fail_rate", &cfg.tunnel_fail_rate, "share of tunnel.start requests that fail");
+  flags.Duration("tunnel_latency", &cfg.tunnel_latency, "delay before answering tunnel.* requests");
   flags.ParseOrExit(argc, argv);
   log::SetService("fleet-sim");
   if (absl::Status st = cfg.Validate(); !st.ok()) {
@@ -224,6 +283,19 @@ int Main(int argc, char** argv) {
     std::ofstream(cfg.port_file + ".tmp") << (*control)->port() << "\n";
     std::rename((cfg.port_file + ".tmp").c_str(), cfg.port_file.c_str());
   }
+  auto downlink = DownlinkLoop::Create(
+      {.bootstrap = cfg.kafka_bootstrap, .topic_template = cfg.downlink_template,
+       .group_id = cfg.downlink_group, .session_timeout = cfg.downlink_session_timeout,
+       .anchor_device_id = sim.FirstDeviceId()},
+      **producer, sim.dispatcher(), sim.tunnels(),
+      [&sim](const std::string& id) { return sim.IsSimulated(id); });
+  if (!downlink.ok()) {
+    log::Error("downlink consumer", {{"error", std::string(downlink.status().message())}});
+    return 1;
+  }
+  sim.SetDownlink(downlink->get());
+  std::atomic<bool> downlink_stop{false};
+  std::thread downlink_thread([&] { (*downlink)->Run(downlink_stop); });
   log::Info("simulating", {{"devices", cfg.devices}, {"control_port", (*control)->port()},
                            {"heartbeat_interval", absl::FormatDuration(cfg.heartbeat_interval)}});
   const absl::Time end = cfg.duration > absl::ZeroDuration() ? absl::Now() + cfg.duration
@@ -231,6 +303,8 @@ int Main(int argc, char** argv) {
   while (!g_stop && absl::Now() < end) {
     if (sim.Tick() == 0) absl::SleepFor(absl::Milliseconds(10));
   }
+  downlink_stop = true;
+  downlink_thread.join();
   (*control)->Stop();
   (void)(*producer)->Flush(absl::Seconds(10));
   log::Info("stopped", {{"sent", static_cast<int64_t>(sim.sent())}});
