@@ -130,6 +130,14 @@ void Config::Register(config::FlagSet& f) {
   f.String("ssh_local", &ssh_local, "device-side ip:port of the ssh service");
   f.String("web_local", &web_local, "device-side ip:port of the web console");
   f.String("camera_local", &camera_local, "device-side ip:port of the camera admin page");
+  f.String("kafka_bootstrap", &kafka_bootstrap, "Kafka bootstrap servers (empty = no device channel)");
+  f.String("uplink_topic", &uplink_topic, "shared uplink topic the devices answer on");
+  f.String("downlink_template", &downlink_template, "device downlink topic template ({device_id})");
+  f.String("kafka_group", &kafka_group, "consumer group of the uplink consumer (one per service)");
+  f.String("kafka_sender", &kafka_sender, "sender of tunnel.start / tunnel.stop requests");
+  f.Duration("uplink_max_age", &uplink_max_age, "device answers older than this are dropped");
+  f.String("plugin_address", &plugin_address, "listen address of the frps server-plugin endpoint");
+  f.Int("plugin_port", &plugin_port, "port of the frps server-plugin endpoint (-1 = off, 0 = any)");
   f.Duration("sweep_interval", &sweep_interval, "how often due sessions are looked for");
   f.Int("sweep_batch", &sweep_batch, "sessions ended per sweep transaction");
 }
@@ -142,6 +150,14 @@ absl::Status Config::Finish(const SecretResolver& resolve) {
   if (operator_cap < 1 || operator_cap > 10000) return Bad("operator_cap", "must be 1..10000");
   if (sweep_interval <= absl::ZeroDuration()) return Bad("sweep_interval", "must be positive");
   if (sweep_batch < 1 || sweep_batch > 10000) return Bad("sweep_batch", "must be 1..10000");
+  if (plugin_port < -1 || plugin_port > 65535) return Bad("plugin_port", "must be -1..65535");
+  if (!kafka_bootstrap.empty()) {
+    if (uplink_topic.empty()) return Bad("uplink_topic", "required with --kafka_bootstrap");
+    if (downlink_template.empty()) return Bad("downlink_template", "required with --kafka_bootstrap");
+    if (kafka_group.empty()) return Bad("kafka_group", "required with --kafka_bootstrap");
+    if (kafka_sender.empty()) return Bad("kafka_sender", "required with --kafka_bootstrap");
+    if (uplink_max_age <= absl::ZeroDuration()) return Bad("uplink_max_age", "must be positive");
+  }
   if (frp_servers.empty() == frp_servers_file.empty()) {
     return Bad("frp_servers", "give exactly one of --frp_servers and --frp_servers_file");
   }

@@ -51,6 +51,16 @@ struct Config {
   std::string ssh_local = "127.0.0.1:22";
   std::string web_local = "127.0.0.1:80";
   std::string camera_local = "192.168.1.64:80";
+  // Kafka (empty bootstrap = no device channel: sessions stay REQUESTED and FAIL at start_timeout).
+  std::string kafka_bootstrap;
+  std::string uplink_topic = "edge.up";
+  std::string downlink_template = "edge.{device_id}.down";
+  std::string kafka_group = "tunnel";
+  std::string kafka_sender = "tunnel";
+  absl::Duration uplink_max_age = absl::Minutes(10);
+  // frps server-plugin endpoint (POST /frps/<server>/handler); -1 = off, 0 = any free port.
+  std::string plugin_address = "127.0.0.1";
+  int64_t plugin_port = -1;
   absl::Duration sweep_interval = absl::Seconds(1);
   int64_t sweep_batch = 200;
 

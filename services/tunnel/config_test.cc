@@ -73,6 +73,25 @@ TEST(ConfigTest, RejectsBadValuesNamingTheFlag) {
   EXPECT_NE(error({"--pg_url=x", "--frp_servers_file=/nonexistent"}).find("frp_servers_file"), std::string::npos);
 }
 
+TEST(ConfigTest, KafkaIsOptionalAndCheckedWhenGiven) {
+  const std::string pool = std::string("--frp_servers=") + kPool;
+  Config cfg;
+  ASSERT_TRUE(Load({"--pg_url=x", pool}, cfg).ok());
+  EXPECT_TRUE(cfg.kafka_bootstrap.empty());
+  EXPECT_EQ(cfg.uplink_topic, "edge.up");
+  EXPECT_EQ(cfg.downlink_template, "edge.{device_id}.down");
+  EXPECT_EQ(cfg.kafka_group, "tunnel");
+  Config with;
+  ASSERT_TRUE(Load({"--pg_url=x", pool, "--kafka_bootstrap=k:9092", "--downlink_template=d.{device_id}"},
+                   with)
+                  .ok());
+  EXPECT_EQ(with.downlink_template, "d.{device_id}");
+  Config bad;
+  EXPECT_NE(std::string(Load({"--pg_url=x", pool, "--kafka_bootstrap=k:9092", "--kafka_group="}, bad).message())
+                .find("kafka_group"),
+            std::string::npos);
+}
+
 TEST(ConfigTest, ResolveSecretForms) {
   const std::string path = ::testing::TempDir() + "/token";
   std::ofstream(path) << "  tok\n";

@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "libs/grpcx/server.h"
+#include "libs/kafka/consumer.h"
+#include "libs/kafka/producer.h"
 #include "libs/grpcx/signals.h"
 #include "libs/log/log.h"
 #include "libs/metrics/admin_server.h"
@@ -13,6 +15,10 @@
 #include "services/tunnel/background.h"
 #include "services/tunnel/config.h"
 #include "services/tunnel/domain/broker.h"
+#include "services/tunnel/edge/kafka_channel.h"
+#include "services/tunnel/edge/response_consumer.h"
+#include "services/tunnel/domain/proxy_gate.h"
+#include "services/tunnel/server/frps_plugin.h"
 #include "services/tunnel/server/tunnel_service.h"
 #include "services/tunnel/storage/pg_schema.h"
 #include "services/tunnel/storage/pg_store.h"
@@ -39,12 +45,27 @@ int Main(int argc, char** argv) {
   if (absl::Status st = store.SyncPorts(cfg.servers); !st.ok()) return Fail("frp port inventory", st);
 
   RealClock clock;
-  // The Kafka DeviceChannel (tunnel.start / tunnel.stop) is not wired yet: sessions stay
-  // REQUESTED and the sweeper FAILS them at start_timeout.
-  log::Warn("no device channel configured: tunnel.start is not sent to devices");
-  TunnelBroker broker(cfg.broker, cfg.servers, store, store, clock, /*channel=*/nullptr);
   auto registry = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<kafka::Producer> producer;
+  std::unique_ptr<kafka::Consumer> uplink;
+  std::unique_ptr<KafkaDeviceChannel> channel;
+  if (cfg.kafka_bootstrap.empty()) {
+    log::Warn("no --kafka_bootstrap: tunnel.start is not sent to devices; sessions FAIL at start_timeout");
+  } else {
+    auto p = kafka::Producer::Create({.bootstrap = cfg.kafka_bootstrap});
+    if (!p.ok()) return Fail("kafka producer", p.status());
+    producer = std::move(*p);
+    auto c = kafka::Consumer::Create(
+        {.bootstrap = cfg.kafka_bootstrap, .group_id = cfg.kafka_group, .topics = {cfg.uplink_topic}});
+    if (!c.ok()) return Fail("kafka consumer", c.status());
+    uplink = std::move(*c);
+    channel = std::make_unique<KafkaDeviceChannel>(
+        *producer, KafkaChannelOptions{.downlink_template = cfg.downlink_template, .sender = cfg.kafka_sender},
+        clock);
+  }
+  TunnelBroker broker(cfg.broker, cfg.servers, store, store, clock, channel.get());
   SweeperMetrics sweeper_metrics(*registry);
+  ResponseMetrics response_metrics(*registry);
 
   TunnelServiceImpl service(broker);
   auto server = grpcx::Server::Start({.address = cfg.grpc_address}, {&service}, registry);
@@ -54,12 +75,31 @@ int Main(int argc, char** argv) {
       [&pg]() { return (*pg)->InTransaction([](pqxx::work&) { return absl::OkStatus(); }); });
   if (!admin.ok()) return Fail("admin server", admin.status());
 
+  ProxyGate gate(store, store);
+  std::unique_ptr<http::Server> plugin;
+  if (cfg.plugin_port >= 0) {
+    auto started = http::Server::Start(
+        {.address = cfg.plugin_address, .port = static_cast<int>(cfg.plugin_port)},
+        [&gate](const http::Request& r) { return HandleFrpsPlugin(gate, r); });
+    if (!started.ok()) return Fail("frps plugin server", started.status());
+    plugin = std::move(*started);
+  }
+
   std::atomic<bool> stop{false};
   std::thread sweeper([&] {
     RunSweeper(broker, cfg.sweep_interval, static_cast<int>(cfg.sweep_batch), sweeper_metrics, stop);
   });
+  std::unique_ptr<ResponseConsumer> answers;
+  std::thread answers_thread;
+  if (uplink != nullptr) {
+    answers = std::make_unique<ResponseConsumer>(*uplink, broker, channel.get(), response_metrics, clock,
+                                                 ResponseConsumerOptions{.max_age = cfg.uplink_max_age});
+    answers_thread = std::thread([&] { answers->Run(stop); });
+  }
   log::Info("serving", {{"grpc_port", (*server)->port()}, {"admin_port", (*admin)->port()},
                         {"frp_servers", static_cast<int>(cfg.servers.size())},
+                        {"plugin_port", plugin ? plugin->port() : -1},
+                        {"kafka", !cfg.kafka_bootstrap.empty()},
                         {"default_ttl", absl::FormatDuration(cfg.broker.default_ttl)},
                         {"quarantine", absl::FormatDuration(cfg.broker.quarantine)}});
   const int sig = grpcx::WaitForShutdownSignal();
@@ -67,8 +107,11 @@ int Main(int argc, char** argv) {
   (*server)->SetServing(false);
   stop = true;
   sweeper.join();
+  if (answers_thread.joinable()) answers_thread.join();
+  if (producer != nullptr) producer->Flush(absl::Seconds(5)).IgnoreError();
   (*server)->Shutdown();
   (*admin)->Stop();
+  if (plugin) plugin->Stop();
   log::Info("stopped");
   return 0;
 }
