@@ -54,9 +54,11 @@ Api::Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiO
                    .Name("bff_http_request_seconds")
                    .Help("HTTP request latency by route template")
                    .Register(*registry_)),
-      devices_(backends.registry, backends.presence, options.backend_timeout),
+      devices_(backends.registry, backends.presence, backends.config, options.backend_timeout),
+      configs_(backends.config, options.backend_timeout),
       tunnels_(backends.tunnel, options.backend_timeout) {
   devices_.Register(router_);
+  configs_.Register(router_);
   tunnels_.Register(router_);
   router_.Add("GET", "/v1/devices/{device}/presence",
               [this](const http::Request& r, const PathVars& v) { return GetPresence(r, v); });
@@ -161,6 +163,7 @@ http::Response Api::Ready() {
   std::vector<Check> checks;
   checks.push_back({"device_online", std::async(std::launch::async, [this] { return backends_.presence.Ready(); })});
   checks.push_back({"device_config", std::async(std::launch::async, [this] { return backends_.registry.Ready(); })});
+  checks.push_back({"device_config_versions", std::async(std::launch::async, [this] { return backends_.config.Ready(); })});
   checks.push_back({"tunnel", std::async(std::launch::async, [this] { return backends_.tunnel.Ready(); })});
   bool ready = true;
   std::string backends;

@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "bff/config_backend.h"
+#include "bff/config_routes.h"
 #include "bff/device_routes.h"
 #include "bff/presence_backend.h"
 #include "bff/registry_backend.h"
@@ -18,7 +20,8 @@ namespace fleet::bff {
 // The services behind the API. A service the BFF runs without is an Unconfigured* backend.
 struct Backends {
   PresenceBackend& presence;   // device-online
-  RegistryBackend& registry;   // device-config
+  RegistryBackend& registry;   // device-config (DeviceRegistry)
+  ConfigBackend& config;       // device-config (DeviceConfigService, same process and address)
   TunnelBackend& tunnel;       // tunnel
 };
 
@@ -28,7 +31,7 @@ struct ApiOptions {
 
 // The HTTP/JSON API (AIP conventions): routing, request ids, W3C trace context, AIP-193 errors,
 // per-route metrics, readiness of every backend, and the handlers (device and tunnel routes live
-// in DeviceRoutes / TunnelRoutes). Thread-safe; Handle() runs on the server's threads.
+// in DeviceRoutes / ConfigRoutes / TunnelRoutes). Thread-safe; Handle() runs on the server's threads.
 class Api {
  public:
   Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiOptions options = {});
@@ -50,6 +53,7 @@ class Api {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
   DeviceRoutes devices_;
+  ConfigRoutes configs_;
   TunnelRoutes tunnels_;
 };
 

@@ -56,7 +56,14 @@ TEST_F(ApiTest, ReadinessReportsEveryBackend) {
   auto d = Parse(ok.body);
   EXPECT_STREQ(d["backends"]["device_online"].GetString(), "OK");
   EXPECT_STREQ(d["backends"]["device_config"].GetString(), "OK");
+  EXPECT_STREQ(d["backends"]["device_config_versions"].GetString(), "OK");
   EXPECT_STREQ(d["backends"]["tunnel"].GetString(), "OK");
+
+  config_.fail = absl::UnavailableError("down");
+  http::Response config_down = Call("GET", "/readyz");
+  EXPECT_EQ(config_down.status, 503);
+  EXPECT_STREQ(Parse(config_down.body)["backends"]["device_config_versions"].GetString(), "UNAVAILABLE");
+  config_.fail = absl::OkStatus();
 
   tunnel_.fail = absl::DeadlineExceededError("slow");
   http::Response bad = Call("GET", "/readyz");
@@ -67,9 +74,11 @@ TEST_F(ApiTest, ReadinessReportsEveryBackend) {
 
 TEST_F(ApiTest, UnconfiguredBackendIsReportedButNotUnready) {
   registry_.fail = NotConfigured("device-config");
+  config_.fail = NotConfigured("device-config");
   http::Response r = Call("GET", "/readyz");
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_STREQ(Parse(r.body)["backends"]["device_config"].GetString(), "NOT_CONFIGURED");
+  EXPECT_STREQ(Parse(r.body)["backends"]["device_config_versions"].GetString(), "NOT_CONFIGURED");
 }
 
 TEST_F(ApiTest, EveryBackedRouteIsRegistered) {
@@ -80,7 +89,15 @@ TEST_F(ApiTest, EveryBackedRouteIsRegistered) {
         "DELETE /v1/devices/{device}", "POST /v1/devices:batchGet", "GET /v1/devices:batchGet",
         "POST /v1/devices:import", "GET /v1/devices/{device}:overview", "POST /v1/devices/{device}/tunnels",
         "GET /v1/tunnels/{tunnel}", "POST /v1/tunnels/{tunnel}:extend", "POST /v1/tunnels/{tunnel}:close",
-        "GET /v1/tunnels", "GET /v1/devices/{device}/presence", "GET /v1/presence"}) {
+        "GET /v1/tunnels", "GET /v1/devices/{device}/presence", "GET /v1/presence",
+        "GET /v1/devices/{device}/config", "POST /v1/devices/{device}/config:apply",
+        "POST /v1/devices/{device}/config:rollback", "GET /v1/devices/{device}/config:diff",
+        "GET /v1/devices/{device}/config/versions", "GET /v1/devices/{device}/config/versions:diff",
+        "GET /v1/devices/{device}/config/versions/{version}", "GET /v1/configTemplates",
+        "GET /v1/configTemplates/global", "PUT /v1/configTemplates/global", "DELETE /v1/configTemplates/global",
+        "GET /v1/configTemplates/groups/{group}", "PUT /v1/configTemplates/groups/{group}",
+        "DELETE /v1/configTemplates/groups/{group}", "GET /v1/configTemplates/labels/{label}",
+        "PUT /v1/configTemplates/labels/{label}", "DELETE /v1/configTemplates/labels/{label}"}) {
     EXPECT_TRUE(routes.count(want)) << want;
   }
 }

@@ -8,6 +8,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "bff/api.h"
+#include "bff/fake_config_backend.h"
 #include "gtest/gtest.h"
 #include "libs/status/status.h"
 #include "libs/trace/context.h"
@@ -33,6 +34,29 @@ class Rendezvous {
   const int parties_;
   int arrived_ ABSL_GUARDED_BY(mu_) = 0;
 };
+
+inline absl::StatusOr<config::v1::DeviceConfig> FakeConfig::GetDeviceConfig(
+    const config::v1::GetDeviceConfigRequest& req, const CallContext& c) {
+  last_get = req;
+  last_context = c;
+  last_trace = trace::Current();
+  if (rendezvous != nullptr) met = rendezvous->ArriveAndWait();
+  if (!fail.ok()) return fail;
+  config::v1::DeviceConfig d;
+  d.set_name(req.device() + "/config");
+  *d.mutable_desired() = Version(req.device(), 3, R"({"big":12345678901234567890123,"kafka":{"cluster":"k2"}})",
+                                 "alice", "move to k2");
+  d.set_reported_version(2);
+  d.set_reported_status("APPLIED");
+  d.set_reported_hash("abc");
+  d.mutable_report_time()->set_seconds(1700000100);
+  d.set_effective_json(R"({"big":12345678901234567890123,"kafka":{"cluster":"k2"},"ntp":true})");
+  d.set_effective_hash("def");
+  d.add_templates("configTemplates/global");
+  d.add_templates("configTemplates/groups/north");
+  d.set_in_sync(false);
+  return d;
+}
 
 class FakePresence : public PresenceBackend {
  public:
@@ -264,10 +288,10 @@ class FakeTunnel : public TunnelBackend {
   tunnel::v1::CloseTunnelRequest last_close;
 };
 
-// An Api over the three fakes; Call() goes through Api::Handle like the HTTP server does.
+// An Api over the four fakes; Call() goes through Api::Handle like the HTTP server does.
 class ApiHarness : public ::testing::Test {
  protected:
-  ApiHarness() : api_({presence_, registry_, tunnel_}, std::make_shared<prometheus::Registry>()) {}
+  ApiHarness() : api_({presence_, registry_, config_, tunnel_}, std::make_shared<prometheus::Registry>()) {}
 
   http::Response Call(std::string method, std::string path, std::map<std::string, std::string> query = {},
                       std::map<std::string, std::string> headers = {}, std::string body = "") {
@@ -306,6 +330,7 @@ class ApiHarness : public ::testing::Test {
 
   FakePresence presence_;
   FakeRegistry registry_;
+  FakeConfig config_;
   FakeTunnel tunnel_;
   Api api_;
 };

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "bff/config_routes.h"
 #include "bff/http_util.h"
 #include "libs/log/log.h"
 #include "libs/status/http.h"
@@ -59,6 +60,17 @@ absl::StatusOr<config::v1::ImportFormat> ImportFormatOf(const http::Request& r) 
   return status::InvalidField(
       "Content-Type", absl::StrCat("import data must be sent as text/csv or application/x-ndjson (JSON lines), not \"",
                                    type, "\""));
+}
+
+// Appends `,"<key>":<the AIP-193 error object of st>` to the JSON object being built in `body`.
+void AppendErrorObject(std::string& body, const char* key, const absl::Status& st, const http::Request& r) {
+  rapidjson::Document err;
+  err.Parse(status::ToHttpJson(st, r.Header("x-request-id")).c_str());
+  if (err.HasParseError() || !err.IsObject() || !err.HasMember("error")) return;
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  err["error"].Accept(w);
+  absl::StrAppend(&body, ",\"", key, "\":", absl::string_view(buf.GetString(), buf.GetSize()));
 }
 
 }  // namespace
@@ -185,7 +197,8 @@ http::Response DeviceRoutes::Import(const http::Request& r) {
 }
 
 http::Response DeviceRoutes::Overview(const http::Request& r, const std::string& id) {
-  // Both calls share one deadline, so the slower bounds the whole request.
+  // The three calls share one deadline, so the slowest bounds the whole request. Presence and
+  // config run on helper threads (with the request's trace context), the registry here.
   const CallContext call = ContextFor(r, timeout_);
   const trace::TraceContext trace_context = trace::Current();
   const std::string presence_name = DeviceName(id) + "/presence";
@@ -193,17 +206,27 @@ http::Response DeviceRoutes::Overview(const http::Request& r, const std::string&
     trace::ScopedContext scope(trace_context);
     return presence_.Get(presence_name, call);
   };
+  config::v1::GetDeviceConfigRequest config_req;
+  config_req.set_device(DeviceName(id));
+  auto fetch_config = [this, &call, &config_req, trace_context] {
+    trace::ScopedContext scope(trace_context);
+    return config_.GetDeviceConfig(config_req, call);
+  };
   std::future<absl::StatusOr<presence::v1::Presence>> presence_future;
+  std::future<absl::StatusOr<config::v1::DeviceConfig>> config_future;
   try {
     presence_future = std::async(std::launch::async, fetch_presence);
+    config_future = std::async(std::launch::async, fetch_config);
   } catch (const std::system_error& e) {
-    log::Warn("overview: no thread for the parallel presence call; calling in sequence", {{"error", e.what()}});
+    log::Warn("overview: no thread for a parallel call; calling in sequence", {{"error", e.what()}});
   }
   config::v1::GetDeviceRequest req;
   req.set_name(DeviceName(id));
   absl::StatusOr<Device> device = registry_.Get(req, call);
   absl::StatusOr<presence::v1::Presence> presence =
       presence_future.valid() ? presence_future.get() : fetch_presence();
+  absl::StatusOr<config::v1::DeviceConfig> device_config =
+      config_future.valid() ? config_future.get() : fetch_config();
   if (!device.ok()) return Error(device.status(), r);
 
   std::string body = absl::StrCat(R"({"device":)", ToJsonText(*device));
@@ -212,14 +235,13 @@ http::Response DeviceRoutes::Overview(const http::Request& r, const std::string&
   } else if (presence.status().code() != absl::StatusCode::kNotFound) {
     // Degraded: the device page still renders; the client sees why presence is missing.
     log::Warn("overview without presence", {{"device_id", id}, {"error", presence.status().message()}});
-    rapidjson::Document err;
-    err.Parse(status::ToHttpJson(presence.status(), r.Header("x-request-id")).c_str());
-    if (!err.HasParseError() && err.IsObject() && err.HasMember("error")) {
-      rapidjson::StringBuffer buf;
-      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-      err["error"].Accept(w);
-      absl::StrAppend(&body, R"(,"presenceError":)", absl::string_view(buf.GetString(), buf.GetSize()));
-    }
+    AppendErrorObject(body, "presenceError", presence.status(), r);
+  }
+  if (device_config.ok()) {
+    absl::StrAppend(&body, R"(,"config":)", ConfigSummaryJson(*device_config));
+  } else if (device_config.status().code() != absl::StatusCode::kNotFound) {
+    log::Warn("overview without config", {{"device_id", id}, {"error", device_config.status().message()}});
+    AppendErrorObject(body, "configError", device_config.status(), r);
   }
   body.push_back('}');
   return Json(200, std::move(body));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "absl/time/time.h"
+#include "bff/config_backend.h"
 #include "bff/presence_backend.h"
 #include "bff/registry_backend.h"
 #include "bff/router.h"
@@ -8,12 +9,12 @@
 namespace fleet::bff {
 
 // The /v1/devices routes (device-config registry, AIP-style) and the device page
-// `GET /v1/devices/{device}:overview` (registry + presence, fetched in parallel).
+// `GET /v1/devices/{device}:overview` (registry + presence + config summary, fetched in parallel).
 // Thread-safe; the backends must outlive it.
 class DeviceRoutes {
  public:
-  DeviceRoutes(RegistryBackend& registry, PresenceBackend& presence, absl::Duration timeout)
-      : registry_(registry), presence_(presence), timeout_(timeout) {}
+  DeviceRoutes(RegistryBackend& registry, PresenceBackend& presence, ConfigBackend& config, absl::Duration timeout)
+      : registry_(registry), presence_(presence), config_(config), timeout_(timeout) {}
 
   // Adds every route to `router` (handlers capture `this`).
   void Register(Router& router);
@@ -30,6 +31,7 @@ class DeviceRoutes {
 
   RegistryBackend& registry_;
   PresenceBackend& presence_;
+  ConfigBackend& config_;
   const absl::Duration timeout_;
 };
 

@@ -229,26 +229,66 @@ TEST_F(DeviceRoutesTest, BackendErrorsMapToHttp) {
 
 // --- overview ---
 
-TEST_F(DeviceRoutesTest, OverviewCallsBothServicesInParallel) {
+TEST_F(DeviceRoutesTest, OverviewCallsAllThreeServicesInParallel) {
   registry_.Add("gw-1");
-  testing::Rendezvous both(2);  // each fake waits until the other call has started
-  registry_.rendezvous = &both;
-  presence_.rendezvous = &both;
+  testing::Rendezvous all(3);  // each fake waits until the other two calls have started
+  registry_.rendezvous = &all;
+  presence_.rendezvous = &all;
+  config_.rendezvous = &all;
   const std::string tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
   http::Response r = Call("GET", "/v1/devices/gw-1:overview", {}, {{"traceparent", tp}, {"x-request-id", "ov-1"}});
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_TRUE(registry_.met) << "the registry call finished before the presence call started";
-  EXPECT_TRUE(presence_.met) << "the presence call finished before the registry call started";
-  // Same deadline, request id and trace on both calls, including the one on the helper thread.
+  EXPECT_TRUE(registry_.met) << "the registry call finished before the other calls started";
+  EXPECT_TRUE(presence_.met) << "the presence call finished before the other calls started";
+  EXPECT_TRUE(config_.met) << "the config call finished before the other calls started";
+  // Same deadline, request id and trace on all calls, including those on helper threads.
   EXPECT_EQ(registry_.last_context.deadline, presence_.last_context.deadline);
+  EXPECT_EQ(registry_.last_context.deadline, config_.last_context.deadline);
   EXPECT_EQ(presence_.last_context.request_id, "ov-1");
+  EXPECT_EQ(config_.last_context.request_id, "ov-1");
   EXPECT_EQ(presence_.last_trace.TraceIdHex(), "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_EQ(registry_.last_trace, presence_.last_trace);
+  EXPECT_EQ(registry_.last_trace, config_.last_trace);
   auto d = Parse(r.body);
   EXPECT_STREQ(d["device"]["name"].GetString(), "devices/gw-1");
   EXPECT_STREQ(d["presence"]["state"].GetString(), "ONLINE");
   EXPECT_EQ(presence_.last_name, "devices/gw-1/presence");
+  EXPECT_EQ(config_.last_get.device(), "devices/gw-1");
+  EXPECT_STREQ(d["config"]["desiredVersion"].GetString(), "3");
+  EXPECT_STREQ(d["config"]["reportedVersion"].GetString(), "2");
+  EXPECT_STREQ(d["config"]["reportedStatus"].GetString(), "APPLIED");
+  EXPECT_FALSE(d["config"]["inSync"].GetBool());
   EXPECT_FALSE(d.HasMember("presenceError"));
+  EXPECT_FALSE(d.HasMember("configError"));
+}
+
+TEST_F(DeviceRoutesTest, OverviewWithConfigDownStillShowsTheDevice) {
+  registry_.Add("gw-1");
+  config_.fail = NotConfigured("device-config");
+  http::Response r = Call("GET", "/v1/devices/gw-1:overview");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto d = Parse(r.body);
+  EXPECT_STREQ(d["device"]["id"].GetString(), "gw-1");
+  EXPECT_STREQ(d["presence"]["state"].GetString(), "ONLINE");
+  EXPECT_FALSE(d.HasMember("config"));
+  EXPECT_EQ(d["configError"]["code"].GetInt(), 503);
+  EXPECT_STREQ(d["configError"]["details"][0]["reason"].GetString(), "BACKEND_UNAVAILABLE");
+
+  config_.fail = status::MakeError(absl::StatusCode::kNotFound, "DEVICE_NOT_FOUND", "raced a delete");
+  auto nf = Parse(Call("GET", "/v1/devices/gw-1:overview").body);
+  EXPECT_FALSE(nf.HasMember("config"));
+  EXPECT_FALSE(nf.HasMember("configError"));
+}
+
+TEST_F(DeviceRoutesTest, OverviewWithPresenceAndConfigDown) {
+  registry_.Add("gw-1");
+  presence_.fail = absl::UnavailableError("down");
+  config_.fail = absl::DeadlineExceededError("slow");
+  http::Response r = Call("GET", "/v1/devices/gw-1:overview");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto d = Parse(r.body);
+  EXPECT_EQ(d["presenceError"]["code"].GetInt(), 503);
+  EXPECT_EQ(d["configError"]["code"].GetInt(), 504);
 }
 
 TEST_F(DeviceRoutesTest, OverviewWithoutPresenceRecord) {
@@ -279,6 +319,7 @@ TEST_F(DeviceRoutesTest, OverviewOfUnknownDeviceIs404) {
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(Reason(r), "DEVICE_NOT_FOUND");
   EXPECT_EQ(presence_.last_name, "devices/nope/presence");  // asked in parallel all the same
+  EXPECT_EQ(config_.last_get.device(), "devices/nope");
 }
 
 TEST_F(DeviceRoutesTest, OverviewRegistryFailureIsTheAnswer) {

@@ -3,6 +3,8 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "bff/config_backend.h"
+#include "bff/grpc_call.h"
 #include "bff/registry_backend.h"
 #include "bff/tunnel_backend.h"
 #include "gtest/gtest.h"
@@ -77,10 +79,35 @@ class Tunnels : public tunnel::v1::TunnelService::Service {
   Seen& seen_;
 };
 
+class Configs : public config::v1::DeviceConfigService::Service {
+ public:
+  explicit Configs(Seen& seen) : seen_(seen) {}
+  grpc::Status SetDesiredConfig(grpc::ServerContext* ctx, const config::v1::SetDesiredConfigRequest* req,
+                                config::v1::ConfigVersion* resp) override {
+    Record(seen_, ctx, req->device() + " " + req->body_json() + " " + std::to_string(req->expected_version()));
+    if (req->expected_version() != 4) {
+      return status::ToGrpc(status::MakeError(absl::StatusCode::kAborted, "CONFIG_VERSION_MISMATCH", "moved",
+                                              {{"current_version", "4"}}));
+    }
+    resp->set_version(5);
+    resp->set_body_json(req->body_json());
+    return grpc::Status::OK;
+  }
+  grpc::Status ListConfigTemplates(grpc::ServerContext* ctx, const config::v1::ListConfigTemplatesRequest*,
+                                   config::v1::ListConfigTemplatesResponse* resp) override {
+    Record(seen_, ctx, "templates");
+    resp->add_templates()->set_name("configTemplates/global");
+    return grpc::Status::OK;
+  }
+
+ private:
+  Seen& seen_;
+};
+
 class GrpcBackendsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = grpcx::Server::Start({}, {&registry_service_, &tunnel_service_}, std::make_shared<prometheus::Registry>());
+    auto s = grpcx::Server::Start({}, {&registry_service_, &tunnel_service_, &config_service_}, std::make_shared<prometheus::Registry>());
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = std::move(*s);
     target_ = "127.0.0.1:" + std::to_string(server_->port());
@@ -88,6 +115,7 @@ class GrpcBackendsTest : public ::testing::Test {
   Seen seen_;
   Registry registry_service_{seen_};
   Tunnels tunnel_service_{seen_};
+  Configs config_service_{seen_};
   std::unique_ptr<grpcx::Server> server_;
   std::string target_;
 };
@@ -137,6 +165,34 @@ TEST_F(GrpcBackendsTest, TunnelForwardsCallsAndErrors) {
   }
 }
 
+TEST_F(GrpcBackendsTest, ConfigForwardsCallsAndErrorMetadata) {
+  auto backend = NewGrpcConfigBackend(target_);
+  CallContext call{.request_id = "rq-9", .deadline = absl::Now() + absl::Seconds(3)};
+  config::v1::SetDesiredConfigRequest set;
+  set.set_device("devices/gw-1");
+  set.set_body_json(R"({"a":1})");
+  set.set_expected_version(4);
+  auto v = backend->SetDesiredConfig(set, call);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->version(), 5);
+  EXPECT_EQ(v->body_json(), R"({"a":1})");
+  {
+    absl::MutexLock lock(&seen_.mu);
+    EXPECT_EQ(seen_.request_id, "rq-9");
+    EXPECT_EQ(seen_.name, R"(devices/gw-1 {"a":1} 4)");
+  }
+  set.set_expected_version(3);
+  absl::Status conflict = backend->SetDesiredConfig(set, call).status();
+  EXPECT_EQ(conflict.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(status::Reason(conflict), "CONFIG_VERSION_MISMATCH");
+  EXPECT_EQ(status::Metadata(conflict)["current_version"], "4");
+  auto templates = backend->ListConfigTemplates({}, call);
+  ASSERT_TRUE(templates.ok()) << templates.status();
+  EXPECT_EQ(templates->templates(0).name(), "configTemplates/global");
+  EXPECT_TRUE(backend->Ready().ok());
+  EXPECT_EQ(backend->GetConfigTemplate({}, call).status().code(), absl::StatusCode::kUnimplemented);
+}
+
 TEST(GrpcBackendsNoServerTest, UnreachableIsUnavailableWithinTheDeadline) {
   auto backend = NewGrpcRegistryBackend("127.0.0.1:1");
   CallContext call{.deadline = absl::Now() + absl::Milliseconds(500)};
@@ -153,6 +209,10 @@ TEST(UnconfiguredBackendsTest, AnswerNotConfigured) {
   EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(st.message(), "device-config is not configured");
   EXPECT_EQ(status::Reason(st), "BACKEND_UNAVAILABLE");
+  auto configs = NewUnconfiguredConfigBackend();
+  EXPECT_EQ(configs->GetDeviceConfig({}, {}).status().message(), "device-config is not configured");
+  EXPECT_EQ(status::Reason(configs->DeleteConfigTemplate({}, {})), "BACKEND_UNAVAILABLE");
+  EXPECT_TRUE(IsNotConfigured(configs->Ready()));
   auto tunnels = NewUnconfiguredTunnelBackend();
   EXPECT_EQ(tunnels->Ready().message(), "tunnel is not configured");
 }

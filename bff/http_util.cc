@@ -99,6 +99,24 @@ std::string IfMatchEtag(const http::Request& r) {
   return v;
 }
 
+absl::StatusOr<std::string> OperatorOf(const http::Request& r) {
+  const std::string op(absl::StripAsciiWhitespace(r.Header(kOperatorHeader)));
+  if (op.empty()) {
+    return status::MakeError(absl::StatusCode::kUnauthenticated, "UNAUTHENTICATED",
+                             "the X-Fleet-Operator header (operator id) is required", {{"header", "X-Fleet-Operator"}});
+  }
+  bool ok = op.size() <= 128;
+  for (char c : op) {
+    ok = ok && (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '@' ||
+                c == '+' || c == ':' || c == '-');
+  }
+  if (!ok) {
+    return status::InvalidField("X-Fleet-Operator",
+                                "the operator id must be 1-128 characters of letters, digits and ._@+:-");
+  }
+  return op;
+}
+
 CallContext ContextFor(const http::Request& r, absl::Duration timeout) {
   CallContext c;
   c.request_id = r.Header("x-request-id");

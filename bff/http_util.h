@@ -12,6 +12,11 @@
 
 namespace fleet::bff {
 
+// HTTP header naming the operator on whose behalf a write (tunnel, config, template) is made.
+// INTERIM: until sign-in and roles land (issue 6) the BFF trusts this header as sent; once
+// sessions exist the operator id comes from the authenticated caller and the header is ignored.
+inline constexpr char kOperatorHeader[] = "x-fleet-operator";
+
 // Shared helpers of the BFF's handlers. All are pure / thread-safe.
 
 http::Response Json(int code, std::string body);
@@ -44,6 +49,10 @@ std::vector<std::string> RepeatedParam(const http::Request& r, const std::string
 
 // The etag of an If-Match header without quotes or a W/ prefix; "" when absent or "*".
 std::string IfMatchEtag(const http::Request& r);
+
+// The operator from kOperatorHeader: UNAUTHENTICATED (401) when missing, INVALID_FIELD when not
+// 1-128 characters of [A-Za-z0-9._@+:-].
+absl::StatusOr<std::string> OperatorOf(const http::Request& r);
 
 // The context for service calls of this request: its request id, now + timeout.
 CallContext ContextFor(const http::Request& r, absl::Duration timeout);

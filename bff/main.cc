@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "bff/api.h"
+#include "bff/config_backend.h"
 #include "bff/presence_backend.h"
 #include "bff/registry_backend.h"
 #include "bff/tunnel_backend.h"
@@ -45,7 +46,7 @@ int Main(int argc, char** argv) {
   flags.Int("http_port", &cfg.http_port, "HTTP port (0 = any free port)");
   flags.String("device_online", &cfg.device_online, "device-online gRPC target");
   flags.String("device_config", &cfg.device_config,
-               "device-config gRPC target (empty = device routes answer 503 BACKEND_UNAVAILABLE)");
+               "device-config gRPC target, registry and config (empty = device and config routes answer 503)");
   flags.String("tunnel", &cfg.tunnel, "tunnel gRPC target (empty = tunnel routes answer 503 BACKEND_UNAVAILABLE)");
   flags.String("otlp_endpoint", &cfg.otlp_endpoint, "OTLP/HTTP traces endpoint (empty = no export)");
   flags.Int("threads", &cfg.threads, "HTTP handler threads");
@@ -70,11 +71,14 @@ int Main(int argc, char** argv) {
   std::unique_ptr<PresenceBackend> presence = NewGrpcPresenceBackend(cfg.device_online);
   std::unique_ptr<RegistryBackend> device_config =
       cfg.device_config.empty() ? NewUnconfiguredRegistryBackend() : NewGrpcRegistryBackend(cfg.device_config);
+  // DeviceConfigService is served by the same device-config process, on the same address.
+  std::unique_ptr<ConfigBackend> config_versions =
+      cfg.device_config.empty() ? NewUnconfiguredConfigBackend() : NewGrpcConfigBackend(cfg.device_config);
   std::unique_ptr<TunnelBackend> tunnel =
       cfg.tunnel.empty() ? NewUnconfiguredTunnelBackend() : NewGrpcTunnelBackend(cfg.tunnel);
-  if (cfg.device_config.empty()) log::Warn("--device_config not set: device routes answer 503", {});
+  if (cfg.device_config.empty()) log::Warn("--device_config not set: device and config routes answer 503", {});
   if (cfg.tunnel.empty()) log::Warn("--tunnel not set: tunnel routes answer 503", {});
-  Api api({*presence, *device_config, *tunnel}, registry, {.backend_timeout = cfg.backend_timeout});
+  Api api({*presence, *device_config, *config_versions, *tunnel}, registry, {.backend_timeout = cfg.backend_timeout});
   auto server = http::Server::Start(
       {.address = cfg.http_address, .port = static_cast<int>(cfg.http_port), .threads = static_cast<int>(cfg.threads)},
       [&api](const http::Request& r) { return api.Handle(r); });

@@ -10,25 +10,6 @@ namespace {
 
 std::string TunnelName(const std::string& id) { return "tunnels/" + id; }
 
-// The operator from kOperatorHeader: required, 1-128 characters of [A-Za-z0-9._@+:-].
-absl::StatusOr<std::string> Operator(const http::Request& r) {
-  const std::string op(absl::StripAsciiWhitespace(r.Header(kOperatorHeader)));
-  if (op.empty()) {
-    return status::MakeError(absl::StatusCode::kUnauthenticated, "UNAUTHENTICATED",
-                             "the X-Fleet-Operator header (operator id) is required", {{"header", "X-Fleet-Operator"}});
-  }
-  bool ok = op.size() <= 128;
-  for (char c : op) {
-    ok = ok && (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '@' ||
-                c == '+' || c == ':' || c == '-');
-  }
-  if (!ok) {
-    return status::InvalidField("X-Fleet-Operator",
-                                "the operator id must be 1-128 characters of letters, digits and ._@+:-");
-  }
-  return op;
-}
-
 // A body field the BFF sets itself must be absent or equal to the BFF's value.
 absl::Status SameOrEmpty(const std::string& body_value, const std::string& ours, const char* field,
                          const char* why) {
@@ -51,7 +32,7 @@ void TunnelRoutes::Register(Router& router) {
 }
 
 http::Response TunnelRoutes::Open(const http::Request& r, const std::string& device_id) {
-  auto op = Operator(r);
+  auto op = OperatorOf(r);
   if (!op.ok()) return Error(op.status(), r);
   tunnel::v1::OpenTunnelRequest req;
   if (absl::Status st = ParseJsonBody(r, req, /*allow_empty=*/true); !st.ok()) return Error(st, r);
@@ -74,7 +55,7 @@ http::Response TunnelRoutes::Get(const http::Request& r, const std::string& id) 
 }
 
 http::Response TunnelRoutes::Extend(const http::Request& r, const std::string& id) {
-  auto op = Operator(r);
+  auto op = OperatorOf(r);
   if (!op.ok()) return Error(op.status(), r);
   tunnel::v1::ExtendTunnelRequest req;
   if (absl::Status st = ParseJsonBody(r, req, /*allow_empty=*/true); !st.ok()) return Error(st, r);
@@ -89,7 +70,7 @@ http::Response TunnelRoutes::Extend(const http::Request& r, const std::string& i
 }
 
 http::Response TunnelRoutes::Close(const http::Request& r, const std::string& id) {
-  auto op = Operator(r);
+  auto op = OperatorOf(r);
   if (!op.ok()) return Error(op.status(), r);
   tunnel::v1::CloseTunnelRequest req;
   if (absl::Status st = ParseJsonBody(r, req, /*allow_empty=*/true); !st.ok()) return Error(st, r);

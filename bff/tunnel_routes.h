@@ -1,16 +1,13 @@
 #pragma once
 
 #include "absl/time/time.h"
+#include "bff/http_util.h"
 #include "bff/router.h"
 #include "bff/tunnel_backend.h"
 
 namespace fleet::bff {
 
-// HTTP header naming the operator on whose behalf a tunnel is opened, extended or closed.
-// INTERIM: until sign-in and roles land (issue 6) the BFF trusts this header as sent; once
-// sessions exist the operator id comes from the authenticated caller and the header is ignored.
-inline constexpr char kOperatorHeader[] = "x-fleet-operator";
-
+// The operator of opening, extending and closing comes from kOperatorHeader (http_util.h).
 // The tunnel routes: open a session for a device, get, extend, close and list sessions.
 // Responses are the Session resource, which says how to connect (public address, remote port
 // per service, ssh command). Thread-safe; the backend must outlive it.
