@@ -11,18 +11,6 @@ namespace {
 namespace v1 = config::v1;
 using Stub = v1::DeviceConfigService::Stub;
 
-// One unary call with the call's deadline and request id; gRPC errors keep reason and metadata.
-template <typename Resp, typename Req>
-absl::StatusOr<Resp> Unary(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-                           const Req& req, const CallContext& call) {
-  grpc::ClientContext ctx;
-  PrepareGrpcContext(ctx, call);
-  Resp resp;
-  grpc::Status st = (stub.*method)(&ctx, req, &resp);
-  if (!st.ok()) return status::FromGrpc(st);
-  return resp;
-}
-
 class GrpcConfigBackend : public ConfigBackend {
  public:
   explicit GrpcConfigBackend(std::shared_ptr<grpc::Channel> channel)
@@ -30,47 +18,47 @@ class GrpcConfigBackend : public ConfigBackend {
 
   absl::StatusOr<v1::DeviceConfig> GetDeviceConfig(const v1::GetDeviceConfigRequest& req,
                                                    const CallContext& call) override {
-    return Unary(*stub_, &Stub::GetDeviceConfig, req, call);
+    return UnaryCall(*stub_, &Stub::GetDeviceConfig, req, call);
   }
   absl::StatusOr<v1::ConfigVersion> SetDesiredConfig(const v1::SetDesiredConfigRequest& req,
                                                      const CallContext& call) override {
-    return Unary(*stub_, &Stub::SetDesiredConfig, req, call);
+    return UnaryCall(*stub_, &Stub::SetDesiredConfig, req, call);
   }
   absl::StatusOr<v1::ConfigVersion> RollbackConfig(const v1::RollbackConfigRequest& req,
                                                    const CallContext& call) override {
-    return Unary(*stub_, &Stub::RollbackConfig, req, call);
+    return UnaryCall(*stub_, &Stub::RollbackConfig, req, call);
   }
   absl::StatusOr<v1::ConfigVersion> GetConfigVersion(const v1::GetConfigVersionRequest& req,
                                                      const CallContext& call) override {
-    return Unary(*stub_, &Stub::GetConfigVersion, req, call);
+    return UnaryCall(*stub_, &Stub::GetConfigVersion, req, call);
   }
   absl::StatusOr<v1::ListConfigVersionsResponse> ListConfigVersions(const v1::ListConfigVersionsRequest& req,
                                                                     const CallContext& call) override {
-    return Unary(*stub_, &Stub::ListConfigVersions, req, call);
+    return UnaryCall(*stub_, &Stub::ListConfigVersions, req, call);
   }
   absl::StatusOr<v1::DiffConfigVersionsResponse> DiffConfigVersions(const v1::DiffConfigVersionsRequest& req,
                                                                     const CallContext& call) override {
-    return Unary(*stub_, &Stub::DiffConfigVersions, req, call);
+    return UnaryCall(*stub_, &Stub::DiffConfigVersions, req, call);
   }
   absl::StatusOr<v1::ConfigTemplate> PutConfigTemplate(const v1::PutConfigTemplateRequest& req,
                                                        const CallContext& call) override {
-    return Unary(*stub_, &Stub::PutConfigTemplate, req, call);
+    return UnaryCall(*stub_, &Stub::PutConfigTemplate, req, call);
   }
   absl::StatusOr<v1::ConfigTemplate> GetConfigTemplate(const v1::GetConfigTemplateRequest& req,
                                                        const CallContext& call) override {
-    return Unary(*stub_, &Stub::GetConfigTemplate, req, call);
+    return UnaryCall(*stub_, &Stub::GetConfigTemplate, req, call);
   }
   absl::Status DeleteConfigTemplate(const v1::DeleteConfigTemplateRequest& req, const CallContext& call) override {
-    return Unary(*stub_, &Stub::DeleteConfigTemplate, req, call).status();
+    return UnaryCall(*stub_, &Stub::DeleteConfigTemplate, req, call).status();
   }
   absl::StatusOr<v1::ListConfigTemplatesResponse> ListConfigTemplates(const v1::ListConfigTemplatesRequest& req,
                                                                       const CallContext& call) override {
-    return Unary(*stub_, &Stub::ListConfigTemplates, req, call);
+    return UnaryCall(*stub_, &Stub::ListConfigTemplates, req, call);
   }
   absl::Status Ready() override {
     CallContext call;
     call.deadline = absl::Now() + absl::Seconds(1);
-    return Unary(*stub_, &Stub::ListConfigTemplates, v1::ListConfigTemplatesRequest(), call).status();
+    return UnaryCall(*stub_, &Stub::ListConfigTemplates, v1::ListConfigTemplatesRequest(), call).status();
   }
 
  private:

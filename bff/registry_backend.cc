@@ -12,18 +12,6 @@ namespace {
 
 using Stub = config::v1::DeviceRegistry::Stub;
 
-// One unary call with the call's deadline and request id; gRPC errors keep reason and metadata.
-template <typename Resp, typename Req>
-absl::StatusOr<Resp> Unary(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-                           const Req& req, const CallContext& call) {
-  grpc::ClientContext ctx;
-  PrepareGrpcContext(ctx, call);
-  Resp resp;
-  grpc::Status st = (stub.*method)(&ctx, req, &resp);
-  if (!st.ok()) return status::FromGrpc(st);
-  return resp;
-}
-
 class GrpcRegistryBackend : public RegistryBackend {
  public:
   explicit GrpcRegistryBackend(std::shared_ptr<grpc::Channel> channel)
@@ -31,37 +19,37 @@ class GrpcRegistryBackend : public RegistryBackend {
 
   absl::StatusOr<config::v1::Device> Create(const config::v1::CreateDeviceRequest& req,
                                             const CallContext& call) override {
-    return Unary(*stub_, &Stub::CreateDevice, req, call);
+    return UnaryCall(*stub_, &Stub::CreateDevice, req, call);
   }
   absl::StatusOr<config::v1::Device> Get(const config::v1::GetDeviceRequest& req,
                                          const CallContext& call) override {
-    return Unary(*stub_, &Stub::GetDevice, req, call);
+    return UnaryCall(*stub_, &Stub::GetDevice, req, call);
   }
   absl::StatusOr<config::v1::Device> Update(const config::v1::UpdateDeviceRequest& req,
                                             const CallContext& call) override {
-    return Unary(*stub_, &Stub::UpdateDevice, req, call);
+    return UnaryCall(*stub_, &Stub::UpdateDevice, req, call);
   }
   absl::Status Delete(const config::v1::DeleteDeviceRequest& req, const CallContext& call) override {
-    return Unary(*stub_, &Stub::DeleteDevice, req, call).status();
+    return UnaryCall(*stub_, &Stub::DeleteDevice, req, call).status();
   }
   absl::StatusOr<config::v1::ListDevicesResponse> List(const config::v1::ListDevicesRequest& req,
                                                        const CallContext& call) override {
-    return Unary(*stub_, &Stub::ListDevices, req, call);
+    return UnaryCall(*stub_, &Stub::ListDevices, req, call);
   }
   absl::StatusOr<config::v1::BatchGetDevicesResponse> BatchGet(const config::v1::BatchGetDevicesRequest& req,
                                                                const CallContext& call) override {
-    return Unary(*stub_, &Stub::BatchGetDevices, req, call);
+    return UnaryCall(*stub_, &Stub::BatchGetDevices, req, call);
   }
   absl::StatusOr<config::v1::ImportDevicesResponse> Import(const config::v1::ImportDevicesRequest& req,
                                                            const CallContext& call) override {
-    return Unary(*stub_, &Stub::ImportDevices, req, call);
+    return UnaryCall(*stub_, &Stub::ImportDevices, req, call);
   }
   absl::Status Ready() override {
     config::v1::ListDevicesRequest req;
     req.set_page_size(1);
     CallContext call;
     call.deadline = absl::Now() + absl::Seconds(1);
-    return Unary(*stub_, &Stub::ListDevices, req, call).status();
+    return UnaryCall(*stub_, &Stub::ListDevices, req, call).status();
   }
 
  private:

@@ -10,18 +10,6 @@ namespace {
 
 using Stub = tunnel::v1::TunnelService::Stub;
 
-// One unary call with the call's deadline and request id; gRPC errors keep reason and metadata.
-template <typename Resp, typename Req>
-absl::StatusOr<Resp> Unary(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-                           const Req& req, const CallContext& call) {
-  grpc::ClientContext ctx;
-  PrepareGrpcContext(ctx, call);
-  Resp resp;
-  grpc::Status st = (stub.*method)(&ctx, req, &resp);
-  if (!st.ok()) return status::FromGrpc(st);
-  return resp;
-}
-
 class GrpcTunnelBackend : public TunnelBackend {
  public:
   explicit GrpcTunnelBackend(std::shared_ptr<grpc::Channel> channel)
@@ -29,30 +17,30 @@ class GrpcTunnelBackend : public TunnelBackend {
 
   absl::StatusOr<tunnel::v1::Session> Open(const tunnel::v1::OpenTunnelRequest& req,
                                            const CallContext& call) override {
-    return Unary(*stub_, &Stub::OpenTunnel, req, call);
+    return UnaryCall(*stub_, &Stub::OpenTunnel, req, call);
   }
   absl::StatusOr<tunnel::v1::Session> Get(const tunnel::v1::GetTunnelRequest& req,
                                           const CallContext& call) override {
-    return Unary(*stub_, &Stub::GetTunnel, req, call);
+    return UnaryCall(*stub_, &Stub::GetTunnel, req, call);
   }
   absl::StatusOr<tunnel::v1::ListTunnelsResponse> List(const tunnel::v1::ListTunnelsRequest& req,
                                                         const CallContext& call) override {
-    return Unary(*stub_, &Stub::ListTunnels, req, call);
+    return UnaryCall(*stub_, &Stub::ListTunnels, req, call);
   }
   absl::StatusOr<tunnel::v1::Session> Extend(const tunnel::v1::ExtendTunnelRequest& req,
                                              const CallContext& call) override {
-    return Unary(*stub_, &Stub::ExtendTunnel, req, call);
+    return UnaryCall(*stub_, &Stub::ExtendTunnel, req, call);
   }
   absl::StatusOr<tunnel::v1::Session> Close(const tunnel::v1::CloseTunnelRequest& req,
                                             const CallContext& call) override {
-    return Unary(*stub_, &Stub::CloseTunnel, req, call);
+    return UnaryCall(*stub_, &Stub::CloseTunnel, req, call);
   }
   absl::Status Ready() override {
     tunnel::v1::ListTunnelsRequest req;
     req.set_page_size(1);
     CallContext call;
     call.deadline = absl::Now() + absl::Seconds(1);
-    return Unary(*stub_, &Stub::ListTunnels, req, call).status();
+    return UnaryCall(*stub_, &Stub::ListTunnels, req, call).status();
   }
 
  private:
