@@ -17,24 +17,14 @@ class GrpcPresenceBackend : public PresenceBackend {
       : channel_(channel), stub_(presence::v1::DeviceOnline::NewStub(channel)) {}
 
   absl::StatusOr<presence::v1::Presence> Get(const std::string& name, const CallContext& call) override {
-    grpc::ClientContext ctx;
-    PrepareGrpcContext(ctx, call);
     presence::v1::GetPresenceRequest req;
     req.set_name(name);
-    presence::v1::Presence resp;
-    grpc::Status st = stub_->GetPresence(&ctx, req, &resp);
-    if (!st.ok()) return status::FromGrpc(st);
-    return resp;
+    return UnaryCall(*stub_, &presence::v1::DeviceOnline::Stub::GetPresence, req, call);
   }
 
   absl::StatusOr<presence::v1::ListPresenceResponse> List(const presence::v1::ListPresenceRequest& req,
                                                           const CallContext& call) override {
-    grpc::ClientContext ctx;
-    PrepareGrpcContext(ctx, call);
-    presence::v1::ListPresenceResponse resp;
-    grpc::Status st = stub_->ListPresence(&ctx, req, &resp);
-    if (!st.ok()) return status::FromGrpc(st);
-    return resp;
+    return UnaryCall(*stub_, &presence::v1::DeviceOnline::Stub::ListPresence, req, call);
   }
 
   absl::Status Ready() override {
