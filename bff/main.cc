@@ -53,20 +53,9 @@ int Main(int argc, char** argv) {
   flags.Duration("backend_timeout", &cfg.backend_timeout, "deadline of each service call");
   flags.ParseOrExit(argc, argv);
   log::SetService("fleet-bff");
-  if (absl::Status st = cfg.Validate(); !st.ok()) {
-    log::Error("invalid configuration", {{"error", st.message()}});
-    return 2;
-  }
-  std::shared_ptr<trace::OtlpHttpExporter> exporter;
-  if (!cfg.otlp_endpoint.empty()) {
-    auto e = trace::OtlpHttpExporter::Create({.endpoint = cfg.otlp_endpoint, .service_name = "fleet-bff"});
-    if (!e.ok()) {
-      log::Error("otlp exporter", {{"error", e.status().message()}});
-      return 2;
-    }
-    exporter = *e;
-    trace::InstallExporter(exporter);
-  }
+  if (absl::Status st = cfg.Validate(); !st.ok()) return log::FailStartup("invalid configuration", st);
+  auto exporter = trace::InstallOtlpExporter(cfg.otlp_endpoint, "fleet-bff");
+  if (!exporter.ok()) return log::FailStartup("otlp exporter", exporter.status());
   auto registry = std::make_shared<prometheus::Registry>();
   std::unique_ptr<PresenceBackend> presence = NewGrpcPresenceBackend(cfg.device_online);
   std::unique_ptr<RegistryBackend> device_config =
@@ -91,7 +80,7 @@ int Main(int argc, char** argv) {
   const int sig = grpcx::WaitForShutdownSignal();
   log::Info("shutting down", {{"signal", sig}});
   (*server)->Stop();
-  if (exporter) exporter->Shutdown();
+  if (*exporter) (*exporter)->Shutdown();
   return 0;
 }
 

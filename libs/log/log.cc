@@ -182,4 +182,9 @@ bool WarnEvery(std::string_view key, absl::Duration interval, std::string_view m
   return true;
 }
 
+int FailStartup(std::string_view what, const absl::Status& status) {
+  Error(what, {{"error", status.message()}, {"code", absl::StatusCodeToString(status.code())}});
+  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
 }  // namespace fleet::log

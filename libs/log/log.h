@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
@@ -56,5 +57,9 @@ std::string FormatLine(Level level, absl::Time now, std::string_view msg,
 
 // Test hook: redirect output to `fd` (default 2 = stderr). Thread-safe.
 void SetOutputFdForTest(int fd);
+
+// For main(): logs "<what>" at error level with the status, and returns the process exit code:
+// 2 for INVALID_ARGUMENT (bad configuration), 1 otherwise.
+int FailStartup(std::string_view what, const absl::Status& status);
 
 }  // namespace fleet::log

@@ -203,4 +203,16 @@ void OtlpHttpExporter::Send(std::vector<SpanData> batch) {
   processed_ += batch.size();
 }
 
+absl::StatusOr<std::shared_ptr<OtlpHttpExporter>> InstallOtlpExporter(const std::string& endpoint,
+                                                                      const std::string& service_name) {
+  if (endpoint.empty()) return std::shared_ptr<OtlpHttpExporter>();
+  OtlpHttpExporter::Options options;
+  options.endpoint = endpoint;
+  options.service_name = service_name;
+  absl::StatusOr<std::shared_ptr<OtlpHttpExporter>> exporter = OtlpHttpExporter::Create(options);
+  if (!exporter.ok()) return exporter.status();
+  InstallExporter(*exporter);
+  return exporter;
+}
+
 }  // namespace fleet::trace

@@ -68,4 +68,11 @@ class OtlpHttpExporter : public SpanExporter {
   std::thread thread_;
 };
 
+// What every binary's main() does: when `endpoint` is set, creates an exporter for
+// `service_name` and installs it as the process' exporter; returns nullptr when `endpoint` is
+// empty (tracing off). INVALID_ARGUMENT for a bad endpoint. Call Shutdown() on the result
+// before exiting so buffered spans are sent.
+absl::StatusOr<std::shared_ptr<OtlpHttpExporter>> InstallOtlpExporter(const std::string& endpoint,
+                                                                      const std::string& service_name);
+
 }  // namespace fleet::trace

@@ -20,33 +20,22 @@
 namespace fleet::devcfg {
 namespace {
 
-int Fail(std::string_view what, const absl::Status& st) {
-  log::Error(what, {{"error", st.message()}, {"code", absl::StatusCodeToString(st.code())}});
-  return st.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
-}
-
 int Main(int argc, char** argv) {
   grpcx::InstallShutdownSignals();
   log::SetService("device-config");
   absl::StatusOr<std::shared_ptr<const Config>> loaded = LoadConfig(argc, argv);
-  if (!loaded.ok()) return Fail("invalid configuration", loaded.status());
+  if (!loaded.ok()) return log::FailStartup("invalid configuration", loaded.status());
   const Config& cfg = **loaded;
 
-  std::shared_ptr<trace::OtlpHttpExporter> exporter;
-  if (!cfg.otlp_endpoint.empty()) {
-    auto e =
-        trace::OtlpHttpExporter::Create({.endpoint = cfg.otlp_endpoint, .service_name = "device-config"});
-    if (!e.ok()) return Fail("otlp exporter", e.status());
-    exporter = *e;
-    trace::InstallExporter(exporter);
-  }
+  auto exporter = trace::InstallOtlpExporter(cfg.otlp_endpoint, "device-config");
+  if (!exporter.ok()) return log::FailStartup("otlp exporter", exporter.status());
 
   // Backends.
   auto pg = pg::Pool::Connect({.url = cfg.pg_url,
                                .pool_size = static_cast<int>(cfg.pg_pool),
                                .acquire_timeout = cfg.pg_acquire_timeout});
-  if (!pg.ok()) return Fail("postgresql", pg.status());
-  if (absl::Status st = pg::Migrate(**pg, DeviceConfigMigrations()); !st.ok()) return Fail("migrations", st);
+  if (!pg.ok()) return log::FailStartup("postgresql", pg.status());
+  if (absl::Status st = pg::Migrate(**pg, DeviceConfigMigrations()); !st.ok()) return log::FailStartup("migrations", st);
 
   // Domain.
   RealClock clock;
@@ -62,7 +51,7 @@ int Main(int argc, char** argv) {
   DeviceConfigGrpcService config_grpc(config_service);
   auto server =
       grpcx::Server::Start({.address = cfg.grpc_address}, {&service, &config_grpc}, metrics_registry);
-  if (!server.ok()) return Fail("grpc server", server.status());
+  if (!server.ok()) return log::FailStartup("grpc server", server.status());
   pg::Pool* pool = pg->get();
   auto admin =
       metrics::AdminServer::Start({.address = cfg.admin_address, .port = static_cast<int>(cfg.admin_port)},
@@ -72,7 +61,7 @@ int Main(int argc, char** argv) {
                                       return absl::OkStatus();
                                     });
                                   });
-  if (!admin.ok()) return Fail("admin server", admin.status());
+  if (!admin.ok()) return log::FailStartup("admin server", admin.status());
 
   log::Info("serving", {{"grpc_port", (*server)->port()}, {"admin_port", (*admin)->port()}});
   const int sig = grpcx::WaitForShutdownSignal();
@@ -80,7 +69,7 @@ int Main(int argc, char** argv) {
   (*server)->SetServing(false);
   (*server)->Shutdown();
   (*admin)->Stop();
-  if (exporter) exporter->Shutdown();
+  if (*exporter) (*exporter)->Shutdown();
   log::Info("stopped");
   return 0;
 }

@@ -30,37 +30,27 @@
 namespace fleet::online {
 namespace {
 
-int Fail(std::string_view what, const absl::Status& st) {
-  log::Error(what, {{"error", st.message()}, {"code", absl::StatusCodeToString(st.code())}});
-  return st.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
-}
-
 int Main(int argc, char** argv) {
   grpcx::InstallShutdownSignals();
   log::SetService("device-online");
   absl::StatusOr<std::shared_ptr<const Config>> loaded = LoadConfig(argc, argv);
-  if (!loaded.ok()) return Fail("invalid configuration", loaded.status());
+  if (!loaded.ok()) return log::FailStartup("invalid configuration", loaded.status());
   const Config& cfg = **loaded;
 
-  std::shared_ptr<trace::OtlpHttpExporter> exporter;
-  if (!cfg.otlp_endpoint.empty()) {
-    auto e = trace::OtlpHttpExporter::Create({.endpoint = cfg.otlp_endpoint, .service_name = "device-online"});
-    if (!e.ok()) return Fail("otlp exporter", e.status());
-    exporter = *e;
-    trace::InstallExporter(exporter);
-  }
+  auto exporter = trace::InstallOtlpExporter(cfg.otlp_endpoint, "device-online");
+  if (!exporter.ok()) return log::FailStartup("otlp exporter", exporter.status());
 
   // Backends.
   auto redis_options = redis::OptionsFromAddr(cfg.redis_addr);
-  if (!redis_options.ok()) return Fail("redis address", redis_options.status());
+  if (!redis_options.ok()) return log::FailStartup("redis address", redis_options.status());
   redis_options->pool_size = static_cast<int>(cfg.redis_pool);
   auto redis = redis::Client::Connect(*redis_options);
-  if (!redis.ok()) return Fail("redis", redis.status());
+  if (!redis.ok()) return log::FailStartup("redis", redis.status());
   auto pg = pg::Pool::Connect({.url = cfg.pg_url});
-  if (!pg.ok()) return Fail("postgresql", pg.status());
-  if (absl::Status st = pg::Migrate(**pg, PresenceMigrations()); !st.ok()) return Fail("migrations", st);
+  if (!pg.ok()) return log::FailStartup("postgresql", pg.status());
+  if (absl::Status st = pg::Migrate(**pg, PresenceMigrations()); !st.ok()) return log::FailStartup("migrations", st);
   auto producer = kafka::Producer::Create({.bootstrap = cfg.kafka_bootstrap});
-  if (!producer.ok()) return Fail("kafka producer", producer.status());
+  if (!producer.ok()) return log::FailStartup("kafka producer", producer.status());
 
   // Domain.
   RealClock clock;
@@ -89,7 +79,7 @@ int Main(int argc, char** argv) {
                                       .group_id = cfg.consumer_group,
                                       .topics = {cfg.uplink_topic},
                                       .overrides = consumer_overrides});
-    if (!c.ok()) return Fail("kafka consumer", c.status());
+    if (!c.ok()) return log::FailStartup("kafka consumer", c.status());
     consumers.push_back(std::move(*c));
     ingestors.push_back(std::make_unique<Ingestor>(
         store, clock, IngestPolicy{cfg.max_message_age, cfg.max_future_skew}));
@@ -99,7 +89,7 @@ int Main(int argc, char** argv) {
   }
   auto feed_consumer = kafka::Consumer::Create(
       {.bootstrap = cfg.kafka_bootstrap, .topics = {cfg.presence_topic}, .assign_all_from_end = true});
-  if (!feed_consumer.ok()) return Fail("kafka presence feed", feed_consumer.status());
+  if (!feed_consumer.ok()) return log::FailStartup("kafka presence feed", feed_consumer.status());
   PresenceFeed feed(**feed_consumer, hub);
   Sweeper sweeper(store, store, clock, SweepPolicy{.offline_after = cfg.offline_after});
   Relay relay(store, {&presence_sink, &history}, cfg.replica_id, 500, cfg.relay_reclaim_idle);
@@ -107,14 +97,14 @@ int Main(int argc, char** argv) {
   // APIs.
   DeviceOnlineService service(query, hub);
   auto server = grpcx::Server::Start({.address = cfg.grpc_address}, {&service}, registry);
-  if (!server.ok()) return Fail("grpc server", server.status());
+  if (!server.ok()) return log::FailStartup("grpc server", server.status());
   auto admin = metrics::AdminServer::Start(
       {.address = cfg.admin_address, .port = static_cast<int>(cfg.admin_port)}, registry,
       [&redis]() -> absl::Status {
         auto pong = (*redis)->Command({"PING"});
         return pong.ok() ? absl::OkStatus() : pong.status();
       });
-  if (!admin.ok()) return Fail("admin server", admin.status());
+  if (!admin.ok()) return log::FailStartup("admin server", admin.status());
 
   for (auto& u : uplinks) threads.emplace_back([&stop, u = u.get()] { u->Run(stop); });
   threads.emplace_back([&] { RunSweeper(sweeper, cfg.sweep_interval, background_metrics, stop); });
@@ -135,7 +125,7 @@ int Main(int argc, char** argv) {
   (*server)->Shutdown();
   (void)(*producer)->Flush(absl::Seconds(5));
   (*admin)->Stop();
-  if (exporter) exporter->Shutdown();
+  if (*exporter) (*exporter)->Shutdown();
   log::Info("stopped");
   return 0;
 }

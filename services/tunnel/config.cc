@@ -114,6 +114,7 @@ void Config::Register(config::FlagSet& f) {
   f.String("admin_address", &admin_address, "address of /metrics, /healthz, /readyz");
   f.Int("admin_port", &admin_port, "port of /metrics, /healthz, /readyz (0 = any)");
   f.String("pg_url", &pg_url, "PostgreSQL URL holding sessions, leases and the audit trail");
+  f.String("otlp_endpoint", &otlp_endpoint, "OTLP/HTTP traces endpoint (empty = no export)");
   f.Int("pg_pool", &pg_pool, "PostgreSQL connections");
   f.String("frp_servers", &frp_servers, "frp server pool, ';'-separated (see config.h)");
   f.String("frp_servers_file", &frp_servers_file, "file with the frp server pool, one per line");

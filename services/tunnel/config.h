@@ -35,6 +35,7 @@ struct Config {
   std::string admin_address = "127.0.0.1";
   int64_t admin_port = 9103;
   std::string pg_url;
+  std::string otlp_endpoint;  // OTLP/HTTP traces endpoint; empty = no export
   int64_t pg_pool = 8;
   std::string frp_servers;       // the pool inline ...
   std::string frp_servers_file;  // ... or in a file (exactly one of both)

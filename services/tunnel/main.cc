@@ -9,6 +9,7 @@
 #include "libs/kafka/producer.h"
 #include "libs/grpcx/signals.h"
 #include "libs/log/log.h"
+#include "libs/trace/otlp_exporter.h"
 #include "libs/metrics/admin_server.h"
 #include "libs/pg/migrate.h"
 #include "libs/pg/pool.h"
@@ -26,23 +27,20 @@
 namespace fleet::tunnel {
 namespace {
 
-int Fail(std::string_view what, const absl::Status& st) {
-  log::Error(what, {{"error", st.message()}, {"code", absl::StatusCodeToString(st.code())}});
-  return st.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
-}
-
 int Main(int argc, char** argv) {
   grpcx::InstallShutdownSignals();
   log::SetService("tunnel");
   absl::StatusOr<std::shared_ptr<const Config>> loaded = LoadConfig(argc, argv);
-  if (!loaded.ok()) return Fail("invalid configuration", loaded.status());
+  if (!loaded.ok()) return log::FailStartup("invalid configuration", loaded.status());
   const Config& cfg = **loaded;
+  auto exporter = trace::InstallOtlpExporter(cfg.otlp_endpoint, "tunnel");
+  if (!exporter.ok()) return log::FailStartup("otlp exporter", exporter.status());
 
   auto pg = pg::Pool::Connect({.url = cfg.pg_url, .pool_size = static_cast<int>(cfg.pg_pool)});
-  if (!pg.ok()) return Fail("postgresql", pg.status());
-  if (absl::Status st = pg::Migrate(**pg, TunnelMigrations()); !st.ok()) return Fail("migrations", st);
+  if (!pg.ok()) return log::FailStartup("postgresql", pg.status());
+  if (absl::Status st = pg::Migrate(**pg, TunnelMigrations()); !st.ok()) return log::FailStartup("migrations", st);
   PgStore store(**pg);
-  if (absl::Status st = store.SyncPorts(cfg.servers); !st.ok()) return Fail("frp port inventory", st);
+  if (absl::Status st = store.SyncPorts(cfg.servers); !st.ok()) return log::FailStartup("frp port inventory", st);
 
   RealClock clock;
   auto registry = std::make_shared<prometheus::Registry>();
@@ -53,11 +51,11 @@ int Main(int argc, char** argv) {
     log::Warn("no --kafka_bootstrap: tunnel.start is not sent to devices; sessions FAIL at start_timeout");
   } else {
     auto p = kafka::Producer::Create({.bootstrap = cfg.kafka_bootstrap});
-    if (!p.ok()) return Fail("kafka producer", p.status());
+    if (!p.ok()) return log::FailStartup("kafka producer", p.status());
     producer = std::move(*p);
     auto c = kafka::Consumer::Create(
         {.bootstrap = cfg.kafka_bootstrap, .group_id = cfg.kafka_group, .topics = {cfg.uplink_topic}});
-    if (!c.ok()) return Fail("kafka consumer", c.status());
+    if (!c.ok()) return log::FailStartup("kafka consumer", c.status());
     uplink = std::move(*c);
     channel = std::make_unique<KafkaDeviceChannel>(
         *producer, KafkaChannelOptions{.downlink_template = cfg.downlink_template, .sender = cfg.kafka_sender},
@@ -69,11 +67,11 @@ int Main(int argc, char** argv) {
 
   TunnelServiceImpl service(broker);
   auto server = grpcx::Server::Start({.address = cfg.grpc_address}, {&service}, registry);
-  if (!server.ok()) return Fail("grpc server", server.status());
+  if (!server.ok()) return log::FailStartup("grpc server", server.status());
   auto admin = metrics::AdminServer::Start(
       {.address = cfg.admin_address, .port = static_cast<int>(cfg.admin_port)}, registry,
       [&pg]() { return (*pg)->InTransaction([](pqxx::work&) { return absl::OkStatus(); }); });
-  if (!admin.ok()) return Fail("admin server", admin.status());
+  if (!admin.ok()) return log::FailStartup("admin server", admin.status());
 
   ProxyGate gate(store, store);
   std::unique_ptr<http::Server> plugin;
@@ -81,7 +79,7 @@ int Main(int argc, char** argv) {
     auto started = http::Server::Start(
         {.address = cfg.plugin_address, .port = static_cast<int>(cfg.plugin_port)},
         [&gate](const http::Request& r) { return HandleFrpsPlugin(gate, r); });
-    if (!started.ok()) return Fail("frps plugin server", started.status());
+    if (!started.ok()) return log::FailStartup("frps plugin server", started.status());
     plugin = std::move(*started);
   }
 
@@ -112,6 +110,7 @@ int Main(int argc, char** argv) {
   (*server)->Shutdown();
   (*admin)->Stop();
   if (plugin) plugin->Stop();
+  if (*exporter) (*exporter)->Shutdown();
   log::Info("stopped");
   return 0;
 }
