@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
+#include "edge/sim/config_agent.h"
 #include "edge/sim/dispatcher.h"
 #include "edge/sim/downlink.h"
 #include "edge/sim/fleet.h"
@@ -49,6 +50,8 @@ struct Config {
   absl::Duration downlink_session_timeout = absl::Seconds(6);
   double tunnel_fail_rate = 0;
   absl::Duration tunnel_latency = absl::ZeroDuration();
+  double config_fail_rate = 0;
+  absl::Duration config_latency = absl::ZeroDuration();
 
   absl::Status Validate() const {
     if (kafka_bootstrap.empty()) return absl::InvalidArgumentError("--kafka_bootstrap is required");
@@ -63,6 +66,10 @@ struct Config {
       return absl::InvalidArgumentError("--tunnel_fail_rate must be in [0, 1]");
     if (tunnel_latency < absl::ZeroDuration())
       return absl::InvalidArgumentError("--tunnel_latency must not be negative");
+    if (config_fail_rate < 0 || config_fail_rate > 1)
+      return absl::InvalidArgumentError("--config_fail_rate must be in [0, 1]");
+    if (config_latency < absl::ZeroDuration())
+      return absl::InvalidArgumentError("--config_latency must not be negative");
     if (downlink_session_timeout < absl::Seconds(1))
       return absl::InvalidArgumentError("--downlink_session_timeout must be at least 1s");
     if (request_max_age <= absl::ZeroDuration())
@@ -86,6 +93,9 @@ class Simulator {
         tunnels_({.fail_rate = cfg.tunnel_fail_rate,
                   .latency = cfg.tunnel_latency,
                   .seed = static_cast<uint64_t>(cfg.seed)}),
+        configs_({.fail_rate = cfg.config_fail_rate,
+                  .latency = cfg.config_latency,
+                  .seed = static_cast<uint64_t>(cfg.seed) + 1}),
         fleet_({.devices = static_cast<int>(cfg.devices),
                 .id_prefix = cfg.id_prefix,
                 .heartbeat_interval = cfg.heartbeat_interval,
@@ -95,6 +105,7 @@ class Simulator {
                 .seed = static_cast<uint64_t>(cfg.seed)},
                absl::Now()) {
     tunnels_.RegisterWith(dispatcher_);
+    configs_.RegisterWith(dispatcher_);
   }
 
   Dispatcher& dispatcher() { return dispatcher_; }
@@ -154,6 +165,8 @@ class Simulator {
                                     R"(,"tunnels_running":)", tunnels_.Running(),
                                     R"(,"tunnel_starts":)", tunnels_.starts(),
                                     R"(,"tunnel_stops":)", tunnels_.stops(),
+                                    R"(,"config_applies":)", configs_.applies(),
+                                    R"(,"config_failures":)", configs_.failures(),
                                     R"(,"requests_handled":)", dispatcher_.handled(),
                                     R"(,"requests_dropped_stale":)", dispatcher_.dropped_stale(),
                                     R"(,"requests_unknown_type":)", dispatcher_.unknown_type(),
@@ -161,6 +174,16 @@ class Simulator {
                                     "}"));
     }
     if (r.method == "GET" && r.path == "/healthz") return json(200, R"({"status":"ok"})");
+    // GET /devices/{id}/config: what config.apply applied there, versions in order of application.
+    if (r.method == "GET" && absl::StartsWith(r.path, "/devices/") && absl::EndsWith(r.path, "/config")) {
+      const std::string id = r.path.substr(9, r.path.size() - 9 - 7);
+      const std::optional<AppliedConfig> applied = configs_.Get(id);
+      std::string history;
+      for (int64_t v : configs_.History(id)) absl::StrAppend(&history, history.empty() ? "" : ",", v);
+      return json(200, absl::StrCat(R"({"device_id":")", id, R"(","version":)", applied ? applied->version : 0,
+                                    R"(,"hash":")", applied ? applied->hash : "", R"(","history":[)", history,
+                                    "]}"));
+    }
     // POST /devices/{id}:silence[?for=60s] and POST /devices/{id}:resume
     std::string_view path = r.path;
     if (r.method == "POST" && path.substr(0, 9) == "/devices/") {
@@ -216,6 +239,7 @@ class Simulator {
   Fleet fleet_ ABSL_GUARDED_BY(mu_);
   Dispatcher dispatcher_;
   TunnelAgent tunnels_;
+  ConfigAgent configs_;
   const DownlinkLoop* downlink_ = nullptr;
   std::atomic<uint64_t> sent_{0};
   std::atomic<uint64_t> errors_{0};
@@ -247,6 +271,8 @@ int Main(int argc, char** argv) {
   flags.Duration("request_max_age", &cfg.request_max_age, "downlink requests older than this are dropped");
   flags.Double("tunnel_fail_rate", &cfg.tunnel_fail_rate, "share of tunnel.start requests that fail");
   flags.Duration("tunnel_latency", &cfg.tunnel_latency, "delay before answering tunnel.* requests");
+  flags.Double("config_fail_rate", &cfg.config_fail_rate, "share of config.apply requests that fail");
+  flags.Duration("config_latency", &cfg.config_latency, "delay before answering config.apply requests");
   flags.ParseOrExit(argc, argv);
   log::SetService("fleet-sim");
   if (absl::Status st = cfg.Validate(); !st.ok()) {

@@ -23,6 +23,13 @@ void Config::Register(config::FlagSet& f) {
   f.Int("config_retention", &config_retention, "configuration versions kept per device");
   f.String("model_schemas_file", &model_schemas_file,
            "JSON file of required config keys per model: {\"gw-200\": {\"/kafka/cluster\": \"string\"}}");
+  f.String("kafka_bootstrap", &kafka_bootstrap, "Kafka bootstrap servers for config pushes (empty = no push)");
+  f.String("uplink_topic", &uplink_topic, "shared uplink topic carrying device answers");
+  f.String("downlink_template", &downlink_template, "per-device downlink topic template");
+  f.String("kafka_group", &kafka_group, "consumer group of the uplink answer consumer");
+  f.Double("push_rate", &push_rate, "config pushes started per second");
+  f.Int("push_max_in_flight", &push_max_in_flight, "config pushes sent and not answered yet");
+  f.Duration("push_answer_timeout", &push_answer_timeout, "an unanswered push stops counting as in flight after this");
 }
 
 absl::Status Config::Finish() {
@@ -41,6 +48,12 @@ absl::Status Config::Finish() {
   if (import_chunk < 1 || import_chunk > 100000) return bad("import_chunk", "must be 1..100000");
   if (config_retention < 1 || config_retention > 100000) return bad("config_retention", "must be 1..100000");
   config.retention = static_cast<int>(config_retention);
+  if (!(push_rate > 0) || push_rate > 1e6) return bad("push_rate", "must be in (0, 1000000]");
+  if (push_max_in_flight < 1 || push_max_in_flight > 10'000'000) return bad("push_max_in_flight", "must be 1..10000000");
+  if (push_answer_timeout < absl::Seconds(1)) return bad("push_answer_timeout", "must be at least 1s");
+  if (!kafka_bootstrap.empty() && (uplink_topic.empty() || downlink_template.empty() || kafka_group.empty())) {
+    return bad("kafka_group", "uplink_topic, downlink_template and kafka_group must not be empty");
+  }
   if (!model_schemas_file.empty()) {
     std::ifstream in(model_schemas_file);
     if (!in) return bad("model_schemas_file", "cannot read " + model_schemas_file);

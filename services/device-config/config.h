@@ -23,6 +23,14 @@ struct Config {
   std::string otlp_endpoint;
   int64_t config_retention = 100;     // versions kept per device
   std::string model_schemas_file;     // {"model": {"/json/pointer": "type"}}; empty = none
+  // Pushes (config.apply over Kafka). Empty bootstrap = no push and no answer consumer.
+  std::string kafka_bootstrap;
+  std::string uplink_topic = "edge.up";
+  std::string downlink_template = "edge.{device_id}.down";
+  std::string kafka_group = "device-config";
+  double push_rate = 100;           // pushes started per second
+  int64_t push_max_in_flight = 1000;  // unanswered pushes
+  absl::Duration push_answer_timeout = absl::Seconds(30);
   ConfigOptions config;               // derived in Finish()
 
   void Register(config::FlagSet& flags);

@@ -1,7 +1,12 @@
 // device-config: the DeviceRegistry and DeviceConfigService gRPC APIs over PostgreSQL. Wiring only.
+#include <atomic>
 #include <memory>
+#include <thread>
 
 #include "libs/grpcx/server.h"
+#include "libs/kafka/consumer.h"
+#include "libs/kafka/envelope.h"
+#include "libs/kafka/producer.h"
 #include "libs/grpcx/signals.h"
 #include "libs/log/log.h"
 #include "libs/metrics/admin_server.h"
@@ -12,6 +17,8 @@
 #include "services/device-config/config.h"
 #include "services/device-config/domain/registry.h"
 #include "services/device-config/domain/config_service.h"
+#include "services/device-config/edge/config_pusher.h"
+#include "services/device-config/edge/response_consumer.h"
 #include "services/device-config/server/device_config_service.h"
 #include "services/device-config/server/device_registry_service.h"
 #include "services/device-config/storage/pg_config_store.h"
@@ -45,6 +52,36 @@ int Main(int argc, char** argv) {
   ConfigService config_service(repo, config_store, clock,
                                std::make_shared<const ConfigOptions>(cfg.config));
 
+  // Pushes: only new desired versions are pushed (nothing at start).
+  std::unique_ptr<kafka::Producer> producer;
+  std::unique_ptr<kafka::Consumer> uplink;
+  std::unique_ptr<ConfigPusher> pusher;
+  std::unique_ptr<ConfigResponseConsumer> answers;
+  std::atomic<bool> push_stop{false};
+  std::thread pusher_thread, answers_thread;
+  if (!cfg.kafka_bootstrap.empty()) {
+    auto p = kafka::Producer::Create({.bootstrap = cfg.kafka_bootstrap});
+    if (!p.ok()) return log::FailStartup("kafka producer", p.status());
+    producer = std::move(*p);
+    auto c = kafka::Consumer::Create(
+        {.bootstrap = cfg.kafka_bootstrap, .group_id = cfg.kafka_group, .topics = {cfg.uplink_topic}});
+    if (!c.ok()) return log::FailStartup("kafka consumer", c.status());
+    uplink = std::move(*c);
+    kafka::Producer* prod = producer.get();
+    const std::string downlink_template = cfg.downlink_template;
+    pusher = std::make_unique<ConfigPusher>(
+        config_service,
+        [prod, downlink_template](const std::string& device, const std::string& payload) {
+          return prod->Send(kafka::DownlinkTopic(downlink_template, device), device, payload);
+        },
+        clock,
+        PusherOptions{.pacing = {.per_second = cfg.push_rate,
+                                 .max_in_flight = cfg.push_max_in_flight,
+                                 .answer_timeout = cfg.push_answer_timeout}});
+    config_service.SetListener(pusher.get());
+    answers = std::make_unique<ConfigResponseConsumer>(*uplink, config_service, pusher.get(), clock);
+  }
+
   // APIs.
   auto metrics_registry = std::make_shared<prometheus::Registry>();
   DeviceRegistryService service(registry);
@@ -63,11 +100,19 @@ int Main(int argc, char** argv) {
                                   });
   if (!admin.ok()) return log::FailStartup("admin server", admin.status());
 
+  if (pusher) {
+    pusher_thread = std::thread([&] { pusher->Run(push_stop); });
+    answers_thread = std::thread([&] { answers->Run(push_stop); });
+  }
   log::Info("serving", {{"grpc_port", (*server)->port()}, {"admin_port", (*admin)->port()}});
   const int sig = grpcx::WaitForShutdownSignal();
   log::Info("draining", {{"signal", sig}});
   (*server)->SetServing(false);
   (*server)->Shutdown();
+  push_stop = true;
+  if (pusher_thread.joinable()) pusher_thread.join();
+  if (answers_thread.joinable()) answers_thread.join();
+  if (producer) (void)producer->Flush(absl::Seconds(5));
   (*admin)->Stop();
   if (*exporter) (*exporter)->Shutdown();
   log::Info("stopped");

@@ -90,7 +90,9 @@ absl::StatusOr<ConfigVersion> ConfigService::AppendChecked(const Device& device,
   v.author = std::string(author);
   v.comment = std::string(comment);
   v.create_time = absl::FromUnixMicros(absl::ToUnixMicros(clock_.Now()));
-  return store_.Append(v, expected_version, std::max(1, options_->retention));
+  absl::StatusOr<ConfigVersion> stored = store_.Append(v, expected_version, std::max(1, options_->retention));
+  if (stored.ok() && listener_ != nullptr) listener_->OnNewDesiredVersion(stored->device_id, stored->version);
+  return stored;
 }
 
 absl::StatusOr<ConfigVersion> ConfigService::SetDesired(const SetDesiredRequest& request) {
@@ -192,7 +194,10 @@ absl::StatusOr<ConfigTemplate> ConfigService::PutTemplate(std::string_view name,
   t.name = TemplateName(*scope);
   t.body = CanonicalJson(*doc);
   t.author = std::string(author);
-  return store_.PutTemplate(t, expected_revision, absl::FromUnixMicros(absl::ToUnixMicros(clock_.Now())));
+  absl::StatusOr<ConfigTemplate> stored =
+      store_.PutTemplate(t, expected_revision, absl::FromUnixMicros(absl::ToUnixMicros(clock_.Now())));
+  if (stored.ok() && listener_ != nullptr) listener_->OnTemplateChanged(stored->name);
+  return stored;
 }
 
 absl::StatusOr<ConfigTemplate> ConfigService::GetTemplate(std::string_view name) {
@@ -207,9 +212,31 @@ absl::StatusOr<ConfigTemplate> ConfigService::GetTemplate(std::string_view name)
 absl::Status ConfigService::DeleteTemplate(std::string_view name, std::optional<int64_t> expected_revision) {
   absl::StatusOr<TemplateScope> scope = ParseTemplateName(name);
   if (!scope.ok()) return scope.status();
-  return store_.DeleteTemplate(TemplateName(*scope), expected_revision);
+  const std::string name_str = TemplateName(*scope);
+  absl::Status st = store_.DeleteTemplate(name_str, expected_revision);
+  if (st.ok() && listener_ != nullptr) listener_->OnTemplateChanged(name_str);
+  return st;
 }
 
 absl::StatusOr<std::vector<ConfigTemplate>> ConfigService::ListTemplates() { return store_.ListTemplates(); }
+
+absl::Status ConfigService::ForEachDeviceOfTemplate(std::string_view name,
+                                                    const std::function<void(const std::string&, int64_t)>& fn) {
+  absl::StatusOr<TemplateScope> scope = ParseTemplateName(name);
+  if (!scope.ok()) return scope.status();
+  std::string after;
+  while (true) {
+    absl::StatusOr<DeviceRepo::Page> page = devices_.List(nullptr, after, 1000);
+    if (!page.ok()) return page.status();
+    for (const Device& d : page->items) {
+      if (!Applies(*scope, d)) continue;
+      absl::StatusOr<std::optional<ConfigState>> state = store_.GetState(d.id);
+      if (!state.ok()) return state.status();
+      if (state->has_value() && (*state)->desired.version > 0) fn(d.id, (*state)->desired.version);
+    }
+    if (!page->more || page->items.empty()) return absl::OkStatus();
+    after = page->items.back().id;
+  }
+}
 
 }  // namespace fleet::devcfg

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,17 @@ struct DeviceConfigView {
   bool in_sync = false;
 };
 
+// Told about every new desired version (SetDesired, Rollback) after it was stored, so that it can
+// be pushed to the device. Must be thread-safe and must not block.
+class DesiredVersionListener {
+ public:
+  virtual ~DesiredVersionListener() = default;
+  virtual void OnNewDesiredVersion(const std::string& device_id, int64_t version) = 0;
+  // Template `name` was created, replaced or deleted (the effective config of the devices it
+  // applies to may have changed without a new version).
+  virtual void OnTemplateChanged(const std::string& name) { (void)name; }
+};
+
 // The versioned-configuration use cases. Thread-safe (state lives in the stores). Errors:
 // INVALID_ARGUMENT (INVALID_FIELD with metadata field; CONFIG_INVALID with field and path),
 // DEVICE_NOT_FOUND, CONFIG_VERSION_NOT_FOUND, TEMPLATE_NOT_FOUND, ABORTED
@@ -57,6 +69,9 @@ class ConfigService {
 
   ConfigService(DeviceRepo& devices, ConfigStore& store, Clock& clock, std::shared_ptr<const ConfigOptions> options)
       : devices_(devices), store_(store), clock_(clock), options_(std::move(options)) {}
+
+  // Optional (null = none), not owned; set before the service is used concurrently.
+  void SetListener(DesiredVersionListener* listener) { listener_ = listener; }
 
   // Validates the body (object, size, depth, no duplicate names), then the effective config it
   // yields with the current templates (size, depth, the device model's schema), and appends it
@@ -96,6 +111,12 @@ class ConfigService {
   absl::Status DeleteTemplate(std::string_view name, std::optional<int64_t> expected_revision);
   absl::StatusOr<std::vector<ConfigTemplate>> ListTemplates();
 
+  // Calls `fn(device_id, desired_version)` for every device template `name` applies to that has
+  // a desired version (> 0), in id order, reading the registry page by page. INVALID_ARGUMENT
+  // for a bad name; the stores' errors (the walk stops there).
+  absl::Status ForEachDeviceOfTemplate(std::string_view name,
+                                       const std::function<void(const std::string&, int64_t)>& fn);
+
  private:
   struct Effective {
     std::string json;
@@ -112,6 +133,7 @@ class ConfigService {
   ConfigStore& store_;
   Clock& clock_;
   const std::shared_ptr<const ConfigOptions> options_;
+  DesiredVersionListener* listener_ = nullptr;
 };
 
 }  // namespace fleet::devcfg

@@ -272,3 +272,63 @@ TEST_F(ConfigServiceTest, BackendErrorsPassThrough) {
 
 }  // namespace
 }  // namespace fleet::devcfg
+
+namespace fleet::devcfg {
+namespace {
+
+struct RecordingListener : DesiredVersionListener {
+  void OnNewDesiredVersion(const std::string& device_id, int64_t version) override {
+    seen.push_back(absl::StrCat(device_id, "@", version));
+  }
+  std::vector<std::string> seen;
+};
+
+TEST_F(ConfigServiceTest, ListenerHearsEveryStoredVersionOnly) {
+  RecordingListener listener;
+  service_->SetListener(&listener);
+  ASSERT_TRUE(Set(R"({"a":1})").ok());
+  ASSERT_FALSE(Set(R"({"a":2})", /*expected=*/7).ok());  // conflict: nothing stored, nothing heard
+  ASSERT_FALSE(Set("[1]").ok());
+  ASSERT_TRUE(service_->Rollback("d1", 1, std::nullopt, "bob", "").ok());
+  ASSERT_TRUE(service_->Get("d1").ok());  // reads never trigger
+  EXPECT_THAT(listener.seen, ElementsAre("d1@1", "d1@2"));
+}
+
+}  // namespace
+}  // namespace fleet::devcfg
+
+namespace fleet::devcfg {
+namespace {
+
+struct TemplateListener : DesiredVersionListener {
+  void OnNewDesiredVersion(const std::string&, int64_t) override {}
+  void OnTemplateChanged(const std::string& name) override { seen.push_back(name); }
+  std::vector<std::string> seen;
+};
+
+TEST_F(ConfigServiceTest, TemplateChangesAreHeardAndEnumerateTheirDevices) {
+  TemplateListener listener;
+  service_->SetListener(&listener);
+  AddDevice("d2", "gw-200", "south");
+  AddDevice("d3", "gw-200", "north");
+  ASSERT_TRUE(Set(R"({"a":1})").ok());
+  ASSERT_TRUE(Set(R"({"a":1})", std::nullopt, "d2").ok());
+  ASSERT_TRUE(service_->PutTemplate("groups/north", R"({"b":1})", 0, "alice").ok());
+  ASSERT_FALSE(service_->PutTemplate("groups/north", R"({"b":2})", 0, "alice").ok());  // conflict: not heard
+  ASSERT_TRUE(service_->DeleteTemplate("groups/north", std::nullopt).ok());
+  EXPECT_THAT(listener.seen, ElementsAre("groups/north", "groups/north"));
+  std::vector<std::string> devices;
+  ASSERT_TRUE(service_->ForEachDeviceOfTemplate("groups/north", [&](const std::string& d, int64_t v) {
+    devices.push_back(absl::StrCat(d, "@", v));
+  }).ok());
+  EXPECT_THAT(devices, ElementsAre("d1@1"));  // d3 is in north but has no version; d2 is south
+  devices.clear();
+  ASSERT_TRUE(service_->ForEachDeviceOfTemplate("global", [&](const std::string& d, int64_t v) {
+    devices.push_back(absl::StrCat(d, "@", v));
+  }).ok());
+  EXPECT_THAT(devices, ElementsAre("d1@1", "d2@1"));
+  EXPECT_FALSE(service_->ForEachDeviceOfTemplate("nope/x", [](const std::string&, int64_t) {}).ok());
+}
+
+}  // namespace
+}  // namespace fleet::devcfg
