@@ -14,7 +14,7 @@
 #include "libs/testing/servers.h"
 #include "rapidjson/document.h"
 #include "services/device-online/edge/presence_topic.h"
-#include "tests/support/runfiles.h"
+#include "libs/testing/runfiles.h"
 
 namespace fleet {
 namespace {
@@ -73,7 +73,7 @@ class PresenceE2ETest : public ::testing::Test {
   }
 
   static std::string Bin(const std::string& rel) {
-    std::string path = testsupport::Runfile(rel);
+    std::string path = testing::Runfile(rel);
     EXPECT_FALSE(path.empty()) << rel << " is not in the runfiles";
     return path;
   }

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "libs/testing/runfiles.h"
 
 namespace fleet::kafka::testing {
 namespace {
@@ -28,12 +29,9 @@ absl::StatusOr<std::string> FindBinary() {
     candidates.push_back(env);
   }
   constexpr char kRel[] = "tools/kafka-dev/kafka-dev";
-  for (const char* var : {"TEST_SRCDIR", "RUNFILES_DIR"}) {
-    if (const char* dir = getenv(var); dir != nullptr && *dir != '\0') {
-      candidates.push_back(absl::StrCat(dir, "/fleetd/", kRel));
-    }
+  if (std::string runfile = fleet::testing::Runfile(kRel); !runfile.empty()) {
+    candidates.push_back(std::move(runfile));
   }
-  candidates.push_back(kRel);
   candidates.push_back(absl::StrCat("bazel-bin/", kRel));
   for (const std::string& c : candidates) {
     if (IsExecutable(c)) return c;

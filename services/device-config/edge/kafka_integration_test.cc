@@ -20,6 +20,7 @@
 #include "libs/pg/migrate.h"
 #include "libs/pg/pool.h"
 #include "libs/testing/process.h"
+#include "libs/testing/runfiles.h"
 #include "libs/testing/servers.h"
 #include "services/device-config/edge/config_pusher.h"
 #include "services/device-config/edge/response_consumer.h"
@@ -30,18 +31,8 @@ namespace fleet::devcfg {
 namespace {
 
 using fleet::testing::Process;
+using fleet::testing::Runfile;
 using fleet::testing::WaitFor;
-
-std::string Runfile(const std::string& rel) {
-  for (const char* env : {"TEST_SRCDIR", "RUNFILES_DIR"}) {
-    const char* dir = std::getenv(env);
-    if (dir == nullptr) continue;
-    const std::string path = std::string(dir) + "/fleetd/" + rel;
-    struct stat st;
-    if (stat(path.c_str(), &st) == 0) return path;
-  }
-  return rel;
-}
 
 // The simulator's GET /devices/{id}/config: applied version and the versions in order.
 struct Applied {

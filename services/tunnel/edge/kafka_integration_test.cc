@@ -16,6 +16,7 @@
 #include "libs/kafka/producer.h"
 #include "libs/kafka/testing/kafka_dev_process.h"
 #include "libs/testing/process.h"
+#include "libs/testing/runfiles.h"
 #include "services/tunnel/domain/broker.h"
 #include "services/tunnel/domain/state_machine.h"
 #include "services/tunnel/edge/kafka_channel.h"
@@ -27,18 +28,8 @@ namespace fleet::tunnel {
 namespace {
 
 using fleet::testing::Process;
+using fleet::testing::Runfile;
 using fleet::testing::WaitFor;
-
-std::string Runfile(const std::string& rel) {
-  for (const char* env : {"TEST_SRCDIR", "RUNFILES_DIR"}) {
-    const char* dir = std::getenv(env);
-    if (dir == nullptr) continue;
-    const std::string path = std::string(dir) + "/fleetd/" + rel;
-    struct stat st;
-    if (stat(path.c_str(), &st) == 0) return path;
-  }
-  return rel;
-}
 
 FrpServer Frp() {
   FrpServer s;

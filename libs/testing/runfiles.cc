@@ -1,10 +1,10 @@
-#include "tests/support/runfiles.h"
+#include "libs/testing/runfiles.h"
 
 #include <unistd.h>
 
 #include <cstdlib>
 
-namespace fleet::testsupport {
+namespace fleet::testing {
 
 std::string Runfile(const std::string& relative) {
   for (const char* var : {"TEST_SRCDIR", "RUNFILES_DIR"}) {
@@ -21,4 +21,4 @@ std::string Runfile(const std::string& relative) {
   return "";
 }
 
-}  // namespace fleet::testsupport
+}  // namespace fleet::testing
