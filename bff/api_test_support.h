@@ -55,6 +55,9 @@ inline absl::StatusOr<config::v1::DeviceConfig> FakeConfig::GetDeviceConfig(
   d.add_templates("configTemplates/global");
   d.add_templates("configTemplates/groups/north");
   d.set_in_sync(false);
+  d.set_sync_state(config::v1::FAILED);
+  d.set_failed_version(3);
+  d.set_failed_reason("disk full");
   return d;
 }
 

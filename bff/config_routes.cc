@@ -79,6 +79,15 @@ std::string DeviceConfigJson(const v1::DeviceConfig& c) {
   Str(w, "effectiveHash", c.effective_hash());
   w.Key("inSync");
   w.Bool(c.in_sync());
+  Str(w, "syncState", v1::SyncState_Name(c.sync_state()));
+  if (c.failed_version() > 0) {
+    w.Key("failure");
+    w.StartObject();
+    Str(w, "version", absl::StrCat(c.failed_version()));
+    Str(w, "reason", c.failed_reason());
+    if (c.has_failure_time()) Str(w, "time", google::protobuf::util::TimeUtil::ToString(c.failure_time()));
+    w.EndObject();
+  }
   w.Key("templates");
   w.StartArray();
   for (const std::string& t : c.templates()) w.String(t.c_str(), static_cast<rapidjson::SizeType>(t.size()));
@@ -96,6 +105,7 @@ std::string ConfigSummaryJson(const v1::DeviceConfig& c) {
   Str(w, "reportedStatus", c.reported_status());
   w.Key("inSync");
   w.Bool(c.in_sync());
+  Str(w, "syncState", v1::SyncState_Name(c.sync_state()));
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }

@@ -44,6 +44,10 @@ TEST_F(ConfigRoutesTest, GetConfigShowsDesiredReportedAndEffective) {
   EXPECT_TRUE(d["effectiveConfig"]["ntp"].GetBool());
   EXPECT_STREQ(d["effectiveHash"].GetString(), "def");
   EXPECT_FALSE(d["inSync"].GetBool());
+  EXPECT_STREQ(d["syncState"].GetString(), "FAILED");
+  EXPECT_STREQ(d["failure"]["version"].GetString(), "3");
+  EXPECT_STREQ(d["failure"]["reason"].GetString(), "disk full");
+  EXPECT_FALSE(d["failure"].HasMember("time"));
   ASSERT_EQ(d["templates"].Size(), 2u);
   EXPECT_STREQ(d["templates"][1].GetString(), "configTemplates/groups/north");
 }

@@ -72,6 +72,34 @@ void DownlinkLoop::Handle(const kafka::Message& m) {
     not_ours_.fetch_add(1);
     return;
   }
+  auto held = held_.find(device);
+  if (held != held_.end() || (silent_ && silent_(device, absl::Now()))) {
+    std::deque<kafka::Message>& q = held_[device];
+    if (q.size() >= kMaxHeldPerDevice) {
+      q.pop_front();
+      held_count_.fetch_sub(1);
+    }
+    q.push_back(m);
+    held_count_.fetch_add(1);
+    return;
+  }
+  Process(device, m);
+}
+
+void DownlinkLoop::ReleaseHeld(absl::Time now) {
+  for (auto it = held_.begin(); it != held_.end();) {
+    if (silent_ && silent_(it->first, now)) {
+      ++it;
+      continue;
+    }
+    log::Info("device back: reading its downlink backlog", {{"device_id", it->first}, {"requests", it->second.size()}});
+    for (const kafka::Message& m : it->second) Process(it->first, m);
+    held_count_.fetch_sub(static_cast<int64_t>(it->second.size()));
+    it = held_.erase(it);
+  }
+}
+
+void DownlinkLoop::Process(const std::string& device, const kafka::Message& m) {
   absl::StatusOr<kafka::Envelope> e = kafka::Decode(m.payload, m.HeaderValue(kafka::kContentTypeHeader));
   if (!e.ok()) {
     malformed_.fetch_add(1);
@@ -117,6 +145,7 @@ void DownlinkLoop::Run(const std::atomic<bool>& stop) {
     for (const kafka::Message& m : *batch) Handle(m);
     if (!batch->empty()) consumer_->MarkProcessed(*batch).IgnoreError();
     const absl::Time now = absl::Now();
+    if (!held_.empty()) ReleaseHeld(now);
     SendDue(now, false);
     if (int n = tunnels_.Expire(now); n > 0) log::Info("frpc auto-stopped", {{"count", n}});
   }

@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <functional>
 #include <memory>
 #include <queue>
@@ -48,6 +50,13 @@ class DownlinkLoop {
       const DownlinkOptions& options, kafka::Producer& producer, Dispatcher& dispatcher,
       TunnelAgent& tunnels, std::function<bool(const std::string&)> is_simulated);
 
+  // Optional, set before Run: a device for which `silent(id, now)` is true is offline, so its
+  // requests wait (in order, at most kMaxHeldPerDevice, oldest dropped beyond) and are handled
+  // when it comes back, as a real gateway reads its topic's backlog after reconnecting
+  // (requests older than their max age are then dropped by the dispatcher).
+  void SetSilenceCheck(std::function<bool(const std::string&, absl::Time)> silent) { silent_ = std::move(silent); }
+  static constexpr size_t kMaxHeldPerDevice = 1000;
+
   // Loops until `stop`, then commits what was consumed.
   void Run(const std::atomic<bool>& stop);
 
@@ -56,12 +65,15 @@ class DownlinkLoop {
   int64_t malformed() const { return malformed_.load(); }
   int64_t replies_sent() const { return replies_sent_.load(); }
   int64_t reply_errors() const { return reply_errors_.load(); }
+  int64_t held() const { return held_count_.load(); }
 
  private:
   DownlinkLoop(DownlinkOptions options, std::unique_ptr<kafka::Consumer> consumer,
                kafka::Producer& producer, Dispatcher& dispatcher, TunnelAgent& tunnels,
                std::function<bool(const std::string&)> is_simulated);
   void Handle(const kafka::Message& m);
+  void Process(const std::string& device, const kafka::Message& m);
+  void ReleaseHeld(absl::Time now);
   void SendDue(absl::Time now, bool all);
 
   struct Later {
@@ -75,6 +87,9 @@ class DownlinkLoop {
   TunnelAgent& tunnels_;
   std::function<bool(const std::string&)> is_simulated_;
   std::priority_queue<Outgoing, std::vector<Outgoing>, Later> pending_;
+  std::function<bool(const std::string&, absl::Time)> silent_;
+  std::map<std::string, std::deque<kafka::Message>> held_;  // silent device -> its requests, in order
+  std::atomic<int64_t> held_count_{0};
   std::atomic<int64_t> received_{0}, not_ours_{0}, malformed_{0}, replies_sent_{0},
       reply_errors_{0};
 };

@@ -117,6 +117,13 @@ class Simulator {
     return fleet_.DeviceId(0);
   }
 
+  // A silent device is offline: no heartbeats, and its downlink requests wait for its return.
+  bool IsSilent(const std::string& device_id, absl::Time now) {
+    absl::MutexLock l(&mu_);
+    const int i = fleet_.Index(device_id);
+    return i >= 0 && fleet_.IsSilent(i, now);
+  }
+
   bool IsSimulated(const std::string& device_id) {
     absl::MutexLock l(&mu_);
     return fleet_.Index(device_id) >= 0;
@@ -171,6 +178,8 @@ class Simulator {
                                     R"(,"requests_dropped_stale":)", dispatcher_.dropped_stale(),
                                     R"(,"requests_unknown_type":)", dispatcher_.unknown_type(),
                                     R"(,"replies_sent":)", downlink_ ? downlink_->replies_sent() : 0,
+                                    R"(,"requests_held_offline":)", downlink_ ? downlink_->held() : 0,
+                                    R"(,"downlink_received":)", downlink_ ? downlink_->received() : 0,
                                     "}"));
     }
     if (r.method == "GET" && r.path == "/healthz") return json(200, R"({"status":"ok"})");
@@ -319,6 +328,7 @@ int Main(int argc, char** argv) {
     log::Error("downlink consumer", {{"error", std::string(downlink.status().message())}});
     return 1;
   }
+  (*downlink)->SetSilenceCheck([&sim](const std::string& id, absl::Time now) { return sim.IsSilent(id, now); });
   sim.SetDownlink(downlink->get());
   std::atomic<bool> downlink_stop{false};
   std::thread downlink_thread([&] { (*downlink)->Run(downlink_stop); });

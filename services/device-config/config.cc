@@ -27,6 +27,10 @@ void Config::Register(config::FlagSet& f) {
   f.String("uplink_topic", &uplink_topic, "shared uplink topic carrying device answers");
   f.String("downlink_template", &downlink_template, "per-device downlink topic template");
   f.String("kafka_group", &kafka_group, "consumer group of the uplink answer consumer");
+  f.String("device_online", &device_online,
+           "device-online gRPC target; pushes to devices not online wait for their return (empty = push blindly)");
+  f.String("presence_topic", &presence_topic,
+           "device-online's transitions; an online device out of sync gets its desired version again (empty = off)");
   f.Double("push_rate", &push_rate, "config pushes started per second");
   f.Int("push_max_in_flight", &push_max_in_flight, "config pushes sent and not answered yet");
   f.Duration("push_answer_timeout", &push_answer_timeout, "an unanswered push stops counting as in flight after this");

@@ -28,6 +28,12 @@ struct Config {
   std::string uplink_topic = "edge.up";
   std::string downlink_template = "edge.{device_id}.down";
   std::string kafka_group = "device-config";
+  // fleet.presence transitions (consumer group `<kafka_group>-presence`): an online transition
+  // re-pushes the desired version when it is not in sync. Empty = no reconnect pushes.
+  std::string presence_topic = "fleet.presence";
+  // device-online gRPC target: pushes to devices it reports as not online are parked until they
+  // come back. Empty = push without asking.
+  std::string device_online;
   double push_rate = 100;           // pushes started per second
   int64_t push_max_in_flight = 1000;  // unanswered pushes
   absl::Duration push_answer_timeout = absl::Seconds(30);

@@ -12,12 +12,14 @@
 #include "libs/metrics/admin_server.h"
 #include "libs/pg/migrate.h"
 #include "libs/pg/pool.h"
+#include "libs/presence/events.h"
 #include "libs/trace/otlp_exporter.h"
 #include "libs/trace/span.h"
 #include "services/device-config/config.h"
 #include "services/device-config/domain/registry.h"
 #include "services/device-config/domain/config_service.h"
 #include "services/device-config/edge/config_pusher.h"
+#include "services/device-config/edge/push_metrics.h"
 #include "services/device-config/edge/response_consumer.h"
 #include "services/device-config/server/device_config_service.h"
 #include "services/device-config/server/device_registry_service.h"
@@ -55,10 +57,13 @@ int Main(int argc, char** argv) {
   // Pushes: only new desired versions are pushed (nothing at start).
   std::unique_ptr<kafka::Producer> producer;
   std::unique_ptr<kafka::Consumer> uplink;
+  std::unique_ptr<PresenceCheck> presence_check;
   std::unique_ptr<ConfigPusher> pusher;
   std::unique_ptr<ConfigResponseConsumer> answers;
+  std::unique_ptr<kafka::Consumer> presence_kafka;
+  std::unique_ptr<presence::PresenceConsumer> presence_events;
   std::atomic<bool> push_stop{false};
-  std::thread pusher_thread, answers_thread;
+  std::thread pusher_thread, answers_thread, presence_thread, metrics_thread;
   if (!cfg.kafka_bootstrap.empty()) {
     auto p = kafka::Producer::Create({.bootstrap = cfg.kafka_bootstrap});
     if (!p.ok()) return log::FailStartup("kafka producer", p.status());
@@ -79,7 +84,25 @@ int Main(int argc, char** argv) {
                                  .max_in_flight = cfg.push_max_in_flight,
                                  .answer_timeout = cfg.push_answer_timeout}});
     config_service.SetListener(pusher.get());
+    if (!cfg.device_online.empty()) {
+      presence_check = NewGrpcPresenceCheck(cfg.device_online, absl::Seconds(2));
+      pusher->SetPresenceCheck(presence_check.get());
+    }
     answers = std::make_unique<ConfigResponseConsumer>(*uplink, config_service, pusher.get(), clock);
+    if (!cfg.presence_topic.empty()) {
+      auto pc = kafka::Consumer::Create({.bootstrap = cfg.kafka_bootstrap,
+                                         .group_id = cfg.kafka_group + "-presence",
+                                         .topics = {cfg.presence_topic},
+                                         .overrides = presence::PresenceGroupOverrides()});
+      if (!pc.ok()) return log::FailStartup("kafka presence consumer", pc.status());
+      presence_kafka = std::move(*pc);
+      ConfigPusher* push = pusher.get();
+      presence_events = std::make_unique<presence::PresenceConsumer>(
+          *presence_kafka, [push](const presence::PresenceEvent& e) -> absl::Status {
+            if (!e.online) return absl::OkStatus();
+            return push->OnDeviceOnline(e.device_id).status();
+          });
+    }
   }
 
   // APIs.
@@ -100,9 +123,18 @@ int Main(int argc, char** argv) {
                                   });
   if (!admin.ok()) return log::FailStartup("admin server", admin.status());
 
+  std::unique_ptr<PushMetrics> push_metrics;
   if (pusher) {
+    push_metrics = std::make_unique<PushMetrics>(*metrics_registry);
     pusher_thread = std::thread([&] { pusher->Run(push_stop); });
     answers_thread = std::thread([&] { answers->Run(push_stop); });
+    if (presence_events) presence_thread = std::thread([&] { presence_events->Run(push_stop); });
+    metrics_thread = std::thread([&] {
+      while (!push_stop) {
+        push_metrics->Refresh(*pusher, presence_events.get());
+        absl::SleepFor(absl::Seconds(1));
+      }
+    });
   }
   log::Info("serving", {{"grpc_port", (*server)->port()}, {"admin_port", (*admin)->port()}});
   const int sig = grpcx::WaitForShutdownSignal();
@@ -112,6 +144,8 @@ int Main(int argc, char** argv) {
   push_stop = true;
   if (pusher_thread.joinable()) pusher_thread.join();
   if (answers_thread.joinable()) answers_thread.join();
+  if (presence_thread.joinable()) presence_thread.join();
+  if (metrics_thread.joinable()) metrics_thread.join();
   if (producer) (void)producer->Flush(absl::Seconds(5));
   (*admin)->Stop();
   if (*exporter) (*exporter)->Shutdown();

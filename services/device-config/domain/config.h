@@ -28,6 +28,11 @@ struct ConfigState {
   std::string reported_status;  // e.g. "applied", "failed: ..." (free text from the device)
   std::string reported_hash;    // effective-config hash the device applied, when it sent one
   absl::Time reported_time = absl::InfinitePast();
+  // The newest version the device said it could not apply (0 = none since its last success),
+  // with the device's reason. Cleared when the device applies that version or a newer one.
+  int64_t failed_version = 0;
+  std::string failed_reason;
+  absl::Time failed_time = absl::InfinitePast();
   bool operator==(const ConfigState&) const = default;
 };
 

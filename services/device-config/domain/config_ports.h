@@ -40,10 +40,18 @@ class ConfigStore {
   virtual absl::StatusOr<VersionPage> ListVersions(std::string_view device_id, int64_t before, int limit) = 0;
 
   // Atomically sets the reported version/status/hash/time unless `version` is below the current
-  // reported version (then nothing changes: reported never moves backwards). Returns the state
+  // reported version (then nothing changes: reported never moves backwards); clears the failed
+  // fields when `version` >= failed_version. Returns the state
   // after. ConfigVersionNotFound when no desired version exists or `version` is above it.
   virtual absl::StatusOr<ConfigState> Report(std::string_view device_id, int64_t version, std::string_view status,
                                              std::string_view hash, absl::Time now) = 0;
+
+  // Records that the device failed to apply `version`: sets failed version/reason/time unless
+  // `version` is already reported as applied or is below the recorded failed version (nothing
+  // changes then). A successful Report of failed_version or newer clears them. Returns the state
+  // after. ConfigVersionNotFound when no desired version exists or `version` is above it.
+  virtual absl::StatusOr<ConfigState> ReportFailed(std::string_view device_id, int64_t version,
+                                                   std::string_view reason, absl::Time now) = 0;
 
   // Creates or replaces template t.name with a fresh revision and update_time = now. With
   // `expected_revision`, only if the current revision is that (0 = must not exist yet), else

@@ -46,8 +46,13 @@ absl::StatusOr<Device> ConfigService::LoadDevice(std::string_view device) {
 absl::StatusOr<ConfigService::Effective> ConfigService::EffectiveFor(const Device& device, const std::string& body) {
   absl::StatusOr<std::vector<ConfigTemplate>> all = store_.ListTemplates();
   if (!all.ok()) return all.status();
+  return EffectiveWith(*all, device, body);
+}
+
+ConfigService::Effective ConfigService::EffectiveWith(const std::vector<ConfigTemplate>& all, const Device& device,
+                                                      const std::string& body) {
   std::vector<std::pair<TemplateScope, const ConfigTemplate*>> applicable;
-  for (const ConfigTemplate& t : *all) {
+  for (const ConfigTemplate& t : all) {
     absl::StatusOr<TemplateScope> scope = ParseTemplateName(t.name);
     if (scope.ok() && Applies(*scope, device)) applicable.emplace_back(*scope, &t);
   }
@@ -69,6 +74,15 @@ absl::StatusOr<ConfigService::Effective> ConfigService::EffectiveFor(const Devic
   return out;
 }
 
+absl::Status ConfigService::CheckEffective(const Device& device, const std::string& effective_json) {
+  // The effective config is what the device receives: it must satisfy the limits and schema too.
+  absl::StatusOr<rapidjson::Document> doc = ParseConfigJson(effective_json, options_->limits, "effective_config");
+  if (!doc.ok()) return doc.status();
+  auto schema = options_->schemas.find(device.model);
+  if (schema != options_->schemas.end()) return CheckSchema(schema->second, *doc, "effective_config");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ConfigVersion> ConfigService::AppendChecked(const Device& device, std::string body,
                                                            std::optional<int64_t> expected_version,
                                                            std::string_view author, std::string_view comment) {
@@ -77,13 +91,7 @@ absl::StatusOr<ConfigVersion> ConfigService::AppendChecked(const Device& device,
   if (expected_version && *expected_version < 0) return status::InvalidField("expected_version", "must be >= 0");
   absl::StatusOr<Effective> effective = EffectiveFor(device, body);
   if (!effective.ok()) return effective.status();
-  // The effective config is what the device receives: it must satisfy the limits and schema too.
-  absl::StatusOr<rapidjson::Document> doc = ParseConfigJson(effective->json, options_->limits, "effective_config");
-  if (!doc.ok()) return doc.status();
-  auto schema = options_->schemas.find(device.model);
-  if (schema != options_->schemas.end()) {
-    if (absl::Status st = CheckSchema(schema->second, *doc, "effective_config"); !st.ok()) return st;
-  }
+  if (absl::Status st = CheckEffective(device, effective->json); !st.ok()) return st;
   ConfigVersion v;
   v.device_id = device.id;
   v.body = std::move(body);
@@ -135,6 +143,15 @@ absl::StatusOr<DeviceConfigView> ConfigService::Get(std::string_view device) {
   view.templates = std::move(effective->templates);
   view.in_sync = view.state.desired.version > 0 && view.state.reported_version == view.state.desired.version &&
                  (view.state.reported_hash.empty() || view.state.reported_hash == view.effective_hash);
+  if (view.state.desired.version == 0) {
+    view.sync_state = SyncState::kNoConfig;
+  } else if (view.in_sync) {
+    view.sync_state = SyncState::kInSync;
+  } else if (view.state.failed_version == view.state.desired.version) {
+    view.sync_state = SyncState::kFailed;
+  } else {
+    view.sync_state = SyncState::kPending;
+  }
   return view;
 }
 
@@ -181,6 +198,28 @@ absl::StatusOr<ConfigState> ConfigService::ReportApplied(std::string_view device
   return store_.Report(*id, version, status, hash, absl::FromUnixMicros(absl::ToUnixMicros(clock_.Now())));
 }
 
+absl::StatusOr<ConfigState> ConfigService::ReportFailed(std::string_view device, int64_t version,
+                                                        std::string_view reason) {
+  if (absl::Status st = CheckVersionArg("version", version); !st.ok()) return st;
+  std::string why(reason.substr(0, options_->max_status_bytes));
+  for (char& c : why) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';  // device text: sanitize, never reject
+  }
+  absl::StatusOr<std::string> id = ParseDeviceName(device, "device");
+  if (!id.ok()) return id.status();
+  return store_.ReportFailed(*id, version, why, absl::FromUnixMicros(absl::ToUnixMicros(clock_.Now())));
+}
+
+absl::StatusOr<int64_t> ConfigService::VersionToPushOnReconnect(std::string_view device) {
+  absl::StatusOr<DeviceConfigView> view = Get(device);
+  if (!view.ok()) {
+    if (status::Reason(view.status()) == "DEVICE_NOT_FOUND") return 0;  // not registered: nothing to push
+    return view.status();
+  }
+  if (view->state.desired.version == 0 || view->in_sync) return 0;
+  return view->state.desired.version;
+}
+
 absl::StatusOr<ConfigTemplate> ConfigService::PutTemplate(std::string_view name, std::string_view body,
                                                           std::optional<int64_t> expected_revision,
                                                           std::string_view author) {
@@ -194,6 +233,7 @@ absl::StatusOr<ConfigTemplate> ConfigService::PutTemplate(std::string_view name,
   t.name = TemplateName(*scope);
   t.body = CanonicalJson(*doc);
   t.author = std::string(author);
+  if (absl::Status st = CheckTemplateAgainstDevices(*scope, t); !st.ok()) return st;
   absl::StatusOr<ConfigTemplate> stored =
       store_.PutTemplate(t, expected_revision, absl::FromUnixMicros(absl::ToUnixMicros(clock_.Now())));
   if (stored.ok() && listener_ != nullptr) listener_->OnTemplateChanged(stored->name);
@@ -220,23 +260,51 @@ absl::Status ConfigService::DeleteTemplate(std::string_view name, std::optional<
 
 absl::StatusOr<std::vector<ConfigTemplate>> ConfigService::ListTemplates() { return store_.ListTemplates(); }
 
-absl::Status ConfigService::ForEachDeviceOfTemplate(std::string_view name,
-                                                    const std::function<void(const std::string&, int64_t)>& fn) {
-  absl::StatusOr<TemplateScope> scope = ParseTemplateName(name);
-  if (!scope.ok()) return scope.status();
+absl::Status ConfigService::ForEachConfiguredDevice(
+    const TemplateScope& scope, const std::function<absl::Status(const Device&, const ConfigState&)>& fn) {
   std::string after;
   while (true) {
     absl::StatusOr<DeviceRepo::Page> page = devices_.List(nullptr, after, 1000);
     if (!page.ok()) return page.status();
     for (const Device& d : page->items) {
-      if (!Applies(*scope, d)) continue;
+      if (!Applies(scope, d)) continue;
       absl::StatusOr<std::optional<ConfigState>> state = store_.GetState(d.id);
       if (!state.ok()) return state.status();
-      if (state->has_value() && (*state)->desired.version > 0) fn(d.id, (*state)->desired.version);
+      if (!state->has_value() || (*state)->desired.version == 0) continue;
+      if (absl::Status st = fn(d, **state); !st.ok()) return st;
     }
     if (!page->more || page->items.empty()) return absl::OkStatus();
     after = page->items.back().id;
   }
+}
+
+absl::Status ConfigService::ForEachDeviceOfTemplate(std::string_view name,
+                                                    const std::function<void(const std::string&, int64_t)>& fn) {
+  absl::StatusOr<TemplateScope> scope = ParseTemplateName(name);
+  if (!scope.ok()) return scope.status();
+  return ForEachConfiguredDevice(*scope, [&](const Device& d, const ConfigState& s) {
+    fn(d.id, s.desired.version);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status ConfigService::CheckTemplateAgainstDevices(const TemplateScope& scope, const ConfigTemplate& t) {
+  absl::StatusOr<std::vector<ConfigTemplate>> current = store_.ListTemplates();
+  if (!current.ok()) return current.status();
+  std::vector<ConfigTemplate> next;
+  for (ConfigTemplate& c : *current) {
+    if (c.name != t.name) next.push_back(std::move(c));
+  }
+  next.push_back(t);
+  return ForEachConfiguredDevice(scope, [&](const Device& d, const ConfigState& s) -> absl::Status {
+    Effective e = EffectiveWith(next, d, s.desired.body);
+    absl::Status st = CheckEffective(d, e.json);
+    if (st.ok()) return st;
+    return status::MakeError(absl::StatusCode::kInvalidArgument, "CONFIG_INVALID",
+                             absl::StrCat("the template would make device ", d.id,
+                                          "'s effective configuration invalid: ", std::string(st.message())),
+                             {{"field", "body"}, {"device", d.id}});
+  });
 }
 
 }  // namespace fleet::devcfg

@@ -12,6 +12,7 @@
 #include "services/device-config/domain/config.h"
 #include "services/device-config/domain/config_diff.h"
 #include "services/device-config/domain/config_json.h"
+#include "services/device-config/domain/config_merge.h"
 #include "services/device-config/domain/config_ports.h"
 #include "services/device-config/domain/config_schema.h"
 #include "services/device-config/domain/ports.h"
@@ -38,6 +39,10 @@ struct SetDesiredRequest {
   std::string comment;
 };
 
+// Where a device's configuration stands: no desired version yet; in sync; a push pending (or the
+// device offline); or the device reported it could not apply the desired version.
+enum class SyncState { kNoConfig, kInSync, kPending, kFailed };
+
 // What a device should run and what it reported.
 struct DeviceConfigView {
   ConfigState state;
@@ -46,6 +51,7 @@ struct DeviceConfigView {
   std::vector<std::string> templates;  // names of the layers applied, lowest first
   // reported_version == desired version and the reported hash (if any) is effective_hash.
   bool in_sync = false;
+  SyncState sync_state = SyncState::kNoConfig;
 };
 
 // Told about every new desired version (SetDesired, Rollback) after it was stored, so that it can
@@ -103,7 +109,19 @@ class ConfigService {
   absl::StatusOr<ConfigState> ReportApplied(std::string_view device, int64_t version, std::string_view status,
                                             std::string_view hash = "");
 
-  // Creates or replaces a template (name: config_merge.h). `expected_revision`: 0 = must not
+  // Records that the device could not apply `version` (reason: the device's text, truncated and
+  // sanitized). The desired version then shows as SyncState::kFailed until the device applies it
+  // or a newer one. CONFIG_VERSION_NOT_FOUND when `version` was never desired.
+  absl::StatusOr<ConfigState> ReportFailed(std::string_view device, int64_t version, std::string_view reason);
+
+  // The version to push when the device comes back online: its desired version when that is not
+  // in sync (pending or failed), else 0. An unregistered device gives 0. Stores' errors as is.
+  absl::StatusOr<int64_t> VersionToPushOnReconnect(std::string_view device);
+
+  // Creates or replaces a template (name: config_merge.h). Refused with CONFIG_INVALID (metadata
+  // device) when it would make the effective configuration of any device with a desired version
+  // exceed the limits or fail its model's schema (checked against the current device bodies; a
+  // concurrent SetDesired is still checked by SetDesired itself). `expected_revision`: 0 = must not
   // exist, else must be the current revision (ABORTED / TEMPLATE_REVISION_MISMATCH).
   absl::StatusOr<ConfigTemplate> PutTemplate(std::string_view name, std::string_view body,
                                              std::optional<int64_t> expected_revision, std::string_view author);
@@ -124,6 +142,14 @@ class ConfigService {
   };
   // Merges the templates applying to `device` with `body` (canonical) and checks the result.
   absl::StatusOr<Effective> EffectiveFor(const Device& device, const std::string& body);
+  static Effective EffectiveWith(const std::vector<ConfigTemplate>& templates, const Device& device,
+                                 const std::string& body);
+  // Limits and the model's schema on an effective config.
+  absl::Status CheckEffective(const Device& device, const std::string& effective_json);
+  // Calls fn for every device `scope` applies to that has a desired version; stops at an error.
+  absl::Status ForEachConfiguredDevice(const TemplateScope& scope,
+                                       const std::function<absl::Status(const Device&, const ConfigState&)>& fn);
+  absl::Status CheckTemplateAgainstDevices(const TemplateScope& scope, const ConfigTemplate& t);
   absl::StatusOr<Device> LoadDevice(std::string_view device);
   absl::StatusOr<ConfigVersion> AppendChecked(const Device& device, std::string body,
                                               std::optional<int64_t> expected_version, std::string_view author,

@@ -332,3 +332,75 @@ TEST_F(ConfigServiceTest, TemplateChangesAreHeardAndEnumerateTheirDevices) {
 
 }  // namespace
 }  // namespace fleet::devcfg
+
+namespace fleet::devcfg {
+namespace {
+
+TEST_F(ConfigServiceTest, FailedApplyShowsAsFailedUntilAppliedOrSuperseded) {
+  ASSERT_TRUE(Set(R"({"a":1})").ok());
+  ASSERT_TRUE(service_->ReportApplied("d1", 1, "applied").ok());
+  ASSERT_TRUE(Set(R"({"a":2})").ok());
+  EXPECT_EQ(service_->Get("d1")->sync_state, SyncState::kPending);
+
+  auto s = service_->ReportFailed("d1", 2, "disk\nfull");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->failed_version, 2);
+  EXPECT_EQ(s->failed_reason, "disk full") << "control characters from the device are replaced";
+  EXPECT_EQ(s->reported_version, 1) << "a failure never moves reported";
+  auto view = service_->Get("d1");
+  EXPECT_EQ(view->sync_state, SyncState::kFailed);
+  EXPECT_FALSE(view->in_sync);
+
+  // A late failure of an older version changes nothing.
+  ASSERT_TRUE(service_->ReportFailed("d1", 1, "old").ok());
+  EXPECT_EQ(service_->Get("d1")->state.failed_reason, "disk full");
+
+  // A newer desired version is pending again (the failure was about version 2).
+  ASSERT_TRUE(Set(R"({"a":3})").ok());
+  EXPECT_EQ(service_->Get("d1")->sync_state, SyncState::kPending);
+  // Applying it clears the failure.
+  ASSERT_TRUE(service_->ReportApplied("d1", 3, "applied").ok());
+  view = service_->Get("d1");
+  EXPECT_EQ(view->sync_state, SyncState::kInSync);
+  EXPECT_EQ(view->state.failed_version, 0);
+  EXPECT_EQ(view->state.failed_reason, "");
+
+  EXPECT_EQ(status::Reason(service_->ReportFailed("d1", 9, "x").status()), "CONFIG_VERSION_NOT_FOUND");
+  EXPECT_EQ(service_->ReportFailed("d1", 0, "x").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConfigServiceTest, ReconnectPushesOnlyWhenNotInSync) {
+  EXPECT_EQ(*service_->VersionToPushOnReconnect("d1"), 0) << "no desired version";
+  EXPECT_EQ(*service_->VersionToPushOnReconnect("unknown-device"), 0) << "unregistered";
+  ASSERT_TRUE(Set(R"({"a":1})").ok());
+  EXPECT_EQ(*service_->VersionToPushOnReconnect("d1"), 1);
+  ASSERT_TRUE(service_->ReportApplied("d1", 1, "applied").ok());
+  EXPECT_EQ(*service_->VersionToPushOnReconnect("d1"), 0) << "in sync: a reconnect pushes nothing";
+  ASSERT_TRUE(Set(R"({"a":2})").ok());
+  ASSERT_TRUE(service_->ReportFailed("d1", 2, "busy").ok());
+  EXPECT_EQ(*service_->VersionToPushOnReconnect("d1"), 2) << "a failed version is retried on reconnect";
+  store_.FailWith(absl::UnavailableError("down"));
+  EXPECT_EQ(service_->VersionToPushOnReconnect("d1").status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(ConfigServiceTest, TemplateThatBreaksADevicesEffectiveConfigIsRefused) {
+  AddDevice("strict-1", "gw-strict", "north");
+  AddDevice("strict-2", "gw-strict", "south");
+  // strict-1's required key comes from the global template only.
+  ASSERT_TRUE(service_->PutTemplate("global", R"({"kafka":{"cluster":"k0"}})", std::nullopt, "ops").ok());
+  ASSERT_TRUE(Set(R"({"ntp":"a"})", std::nullopt, "strict-1").ok());
+  EXPECT_EQ(status::Reason(service_->PutTemplate("global", R"({})", std::nullopt, "ops").status()),
+            "CONFIG_INVALID");
+  // Deleting the required key through the north group template breaks strict-1.
+  absl::Status st = service_->PutTemplate("groups/north", R"({"kafka":null})", std::nullopt, "ops").status();
+  EXPECT_EQ(status::Reason(st), "CONFIG_INVALID") << st;
+  EXPECT_EQ(status::Metadata(st)["device"], "strict-1");
+  EXPECT_EQ(status::Reason(service_->GetTemplate("groups/north").status()), "TEMPLATE_NOT_FOUND") << "not stored";
+  // The south group has no configured strict device: the same body is accepted there.
+  EXPECT_TRUE(service_->PutTemplate("groups/south", R"({"kafka":null})", std::nullopt, "ops").ok());
+  // A template harmless to every device is accepted.
+  EXPECT_TRUE(service_->PutTemplate("groups/north", R"({"ntp":"pool.ntp.org"})", std::nullopt, "ops").ok());
+}
+
+}  // namespace
+}  // namespace fleet::devcfg

@@ -90,6 +90,28 @@ absl::StatusOr<ConfigState> MemoryConfigStore::Report(std::string_view device_id
     s.reported_status = std::string(status);
     s.reported_hash = std::string(hash);
     s.reported_time = now;
+    if (version >= s.failed_version) {
+      s.failed_version = 0;
+      s.failed_reason.clear();
+      s.failed_time = absl::InfinitePast();
+    }
+  }
+  return s;
+}
+
+absl::StatusOr<ConfigState> MemoryConfigStore::ReportFailed(std::string_view device_id, int64_t version,
+                                                            std::string_view reason, absl::Time now) {
+  absl::MutexLock l(&mu_);
+  if (!fail_.ok()) return fail_;
+  auto it = entries_.find(device_id);
+  if (it == entries_.end() || version > it->second.state.desired.version) {
+    return ConfigVersionNotFound(device_id, version);
+  }
+  ConfigState& s = it->second.state;
+  if (version > s.reported_version && version >= s.failed_version) {
+    s.failed_version = version;
+    s.failed_reason = std::string(reason);
+    s.failed_time = now;
   }
   return s;
 }

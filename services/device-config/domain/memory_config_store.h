@@ -23,6 +23,8 @@ class MemoryConfigStore : public ConfigStore {
   absl::StatusOr<VersionPage> ListVersions(std::string_view device_id, int64_t before, int limit) override;
   absl::StatusOr<ConfigState> Report(std::string_view device_id, int64_t version, std::string_view status,
                                      std::string_view hash, absl::Time now) override;
+  absl::StatusOr<ConfigState> ReportFailed(std::string_view device_id, int64_t version, std::string_view reason,
+                                           absl::Time now) override;
   absl::StatusOr<ConfigTemplate> PutTemplate(const ConfigTemplate& t, std::optional<int64_t> expected_revision,
                                              absl::Time now) override;
   absl::StatusOr<std::optional<ConfigTemplate>> GetTemplate(std::string_view name) override;

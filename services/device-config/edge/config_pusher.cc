@@ -21,6 +21,25 @@ void ConfigPusher::OnAnswered(std::string_view device_id, int64_t version) {
   queue_.Answered(device_id, version);
 }
 
+absl::StatusOr<bool> ConfigPusher::OnDeviceOnline(const std::string& device_id) {
+  absl::StatusOr<int64_t> version = service_.VersionToPushOnReconnect(device_id);
+  if (!version.ok()) return version.status();
+  if (*version == 0) return false;
+  bool queued = false;
+  {
+    absl::MutexLock l(&mu_);
+    // refresh: the same version may have been sent before while the device was away.
+    queued = queue_.Enqueue(device_id, *version, /*refresh=*/true);
+  }
+  if (queued) reconnect_pushes_.fetch_add(1);
+  return queued;
+}
+
+size_t ConfigPusher::in_flight() const {
+  absl::MutexLock l(&mu_);
+  return queue_.in_flight();
+}
+
 size_t ConfigPusher::pending() const {
   absl::MutexLock l(&mu_);
   return queue_.pending();
@@ -51,8 +70,29 @@ int ConfigPusher::Tick() {
     absl::MutexLock l(&mu_);
     due = queue_.TakeDue(clock_.Now());
   }
+  absl::flat_hash_set<std::string> not_online;
+  if (presence_ != nullptr && !due.empty()) {
+    std::vector<std::string> ids;
+    ids.reserve(due.size());
+    for (const PushItem& item : due) ids.push_back(item.device_id);
+    absl::StatusOr<absl::flat_hash_set<std::string>> offline = presence_->NotOnline(ids);
+    if (offline.ok()) {
+      not_online = std::move(*offline);
+    } else {
+      log::WarnEvery("config-push-presence", absl::Seconds(10),
+                     "config push: presence unknown (device-online unreachable), pushing anyway",
+                     {{"error", std::string(offline.status().message())}});
+    }
+  }
   int sent = 0;
   for (const PushItem& item : due) {
+    if (not_online.contains(item.device_id)) {
+      // Parked: the device's online transition queues its then-current desired version.
+      absl::MutexLock l(&mu_);
+      queue_.Answered(item.device_id, item.version);
+      parked_offline_.fetch_add(1);
+      continue;
+    }
     absl::StatusOr<DeviceConfigView> view = service_.Get(item.device_id);
     if (!view.ok() || view->state.desired.version < item.version) {
       absl::MutexLock l(&mu_);

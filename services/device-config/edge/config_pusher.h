@@ -13,6 +13,7 @@
 #include "libs/clock/clock.h"
 #include "services/device-config/domain/config_service.h"
 #include "services/device-config/domain/push_queue.h"
+#include "services/device-config/edge/presence_check.h"
 
 namespace fleet::devcfg {
 
@@ -35,12 +36,21 @@ class ConfigPusher : public DesiredVersionListener {
   ConfigPusher(ConfigService& service, DownlinkSend send, Clock& clock, PusherOptions options)
       : service_(service), send_(std::move(send)), clock_(clock), options_(options), queue_(options.pacing) {}
 
+  // Optional (not owned; set before Run): devices it reports as not online are not sent their
+  // push; it is parked until their fleet.presence online transition (OnDeviceOnline), so a device
+  // that was away receives only its newest version. Unset or failing = push to everyone.
+  void SetPresenceCheck(PresenceCheck* check) { presence_ = check; }
+
   void OnNewDesiredVersion(const std::string& device_id, int64_t version) override;
   // Remembered; the next Tick pushes the current version again to every device the template
   // applies to (effective config and hash may have changed).
   void OnTemplateChanged(const std::string& name) override;
   // The device answered `version` (applied or not): frees its in-flight slot.
   void OnAnswered(std::string_view device_id, int64_t version);
+  // The device came online (a fleet.presence transition): queues its desired version again when
+  // it is not in sync (ConfigService::VersionToPushOnReconnect). Reads the store, so call it
+  // from a consumer thread. Returns the store's errors (retry) and whether a push was queued.
+  absl::StatusOr<bool> OnDeviceOnline(const std::string& device_id);
 
   // Sends what pacing allows now; returns how many requests were sent.
   int Tick();
@@ -48,8 +58,11 @@ class ConfigPusher : public DesiredVersionListener {
   void Run(const std::atomic<bool>& stop);
 
   int64_t sent() const { return sent_.load(); }
+  int64_t reconnect_pushes() const { return reconnect_pushes_.load(); }
+  int64_t parked_offline() const { return parked_offline_.load(); }
   int64_t send_errors() const { return send_errors_.load(); }
   size_t pending() const;
+  size_t in_flight() const;
 
  private:
   ConfigService& service_;
@@ -59,7 +72,8 @@ class ConfigPusher : public DesiredVersionListener {
   mutable absl::Mutex mu_;
   PushQueue queue_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> changed_templates_ ABSL_GUARDED_BY(mu_);
-  std::atomic<int64_t> sent_{0}, send_errors_{0};
+  PresenceCheck* presence_ = nullptr;
+  std::atomic<int64_t> sent_{0}, send_errors_{0}, reconnect_pushes_{0}, parked_offline_{0};
 };
 
 }  // namespace fleet::devcfg

@@ -99,13 +99,99 @@ TEST_F(ConfigPusherTest, FailedSendIsRetried) {
   EXPECT_EQ(sent_.at(0).id, "config.apply:d1:1");
 }
 
-TEST_F(ConfigPusherTest, FailedApplyIsNotReported) {
+TEST_F(ConfigPusherTest, FailedApplyIsRecordedNotReported) {
   ASSERT_TRUE(Set("d1", R"({"x":1})").ok());
   pusher_.Tick();
   ASSERT_TRUE(ApplyAnswerToService(service_, &pusher_, {.device_id = "d1", .version = 1, .applied = false,
                                                         .why = "boom"}).ok());
-  EXPECT_EQ(service_.Get("d1")->state.reported_version, 0);
-  EXPECT_FALSE(service_.Get("d1")->in_sync);
+  auto view = service_.Get("d1");
+  EXPECT_EQ(view->state.reported_version, 0);
+  EXPECT_FALSE(view->in_sync);
+  EXPECT_EQ(view->sync_state, SyncState::kFailed);
+  EXPECT_EQ(view->state.failed_version, 1);
+  EXPECT_EQ(view->state.failed_reason, "boom");
+}
+
+struct FakePresence : PresenceCheck {
+  absl::StatusOr<absl::flat_hash_set<std::string>> NotOnline(const std::vector<std::string>& ids) override {
+    asked.insert(asked.end(), ids.begin(), ids.end());
+    if (!status.ok()) return status;
+    absl::flat_hash_set<std::string> out;
+    for (const std::string& id : ids) {
+      if (offline.contains(id)) out.insert(id);
+    }
+    return out;
+  }
+  absl::flat_hash_set<std::string> offline;
+  absl::Status status;
+  std::vector<std::string> asked;
+};
+
+TEST_F(ConfigPusherTest, OfflineDeviceIsParkedAndGetsOnlyTheNewestVersionWhenBack) {
+  FakePresence presence;
+  presence.offline = {"d1"};
+  pusher_.SetPresenceCheck(&presence);
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(Set("d1", "{\"x\":" + std::to_string(i) + "}").ok());
+    ASSERT_TRUE(Set("d2", "{\"x\":" + std::to_string(i) + "}").ok());
+    clock_.Advance(absl::Seconds(1));
+    pusher_.Tick();
+    ASSERT_TRUE(ApplyAnswerToService(service_, &pusher_, {.device_id = "d2", .version = i, .applied = true}).ok());
+  }
+  for (const auto& e : sent_) EXPECT_NE(e.id.rfind("config.apply:d1:", 0), 0u) << "pushed to an offline device: " << e.id;
+  EXPECT_GE(pusher_.parked_offline(), 1);
+  EXPECT_EQ(pusher_.pending(), 0u) << "parked pushes do not wait in the queue";
+  // d1 comes back: its newest version, once.
+  presence.offline.clear();
+  auto queued = pusher_.OnDeviceOnline("d1");
+  ASSERT_TRUE(queued.ok());
+  EXPECT_TRUE(*queued);
+  EXPECT_EQ(pusher_.reconnect_pushes(), 1);
+  sent_.clear();
+  clock_.Advance(absl::Seconds(1));
+  pusher_.Tick();
+  std::vector<std::string> ids;
+  for (const auto& e : sent_) {
+    if (e.id.rfind("config.apply:d1:", 0) == 0) ids.push_back(e.id);
+  }
+  EXPECT_THAT(ids, ElementsAre("config.apply:d1:3"));
+}
+
+TEST_F(ConfigPusherTest, ReconnectOfADeviceInSyncPushesNothing) {
+  ASSERT_TRUE(Set("d1", R"({"x":1})").ok());
+  pusher_.Tick();
+  ASSERT_TRUE(ApplyAnswerToService(service_, &pusher_, {.device_id = "d1", .version = 1, .applied = true}).ok());
+  sent_.clear();
+  auto queued = pusher_.OnDeviceOnline("d1");
+  ASSERT_TRUE(queued.ok());
+  EXPECT_FALSE(*queued);
+  EXPECT_FALSE(*pusher_.OnDeviceOnline("d3")) << "no desired version";
+  EXPECT_FALSE(*pusher_.OnDeviceOnline("not-registered"));
+  clock_.Advance(absl::Seconds(5));
+  EXPECT_EQ(pusher_.Tick(), 0);
+  EXPECT_TRUE(sent_.empty());
+}
+
+TEST_F(ConfigPusherTest, ReconnectRetriesAFailedVersionEvenIfItWasSentBefore) {
+  ASSERT_TRUE(Set("d1", R"({"x":1})").ok());
+  pusher_.Tick();
+  ASSERT_TRUE(ApplyAnswerToService(service_, &pusher_, {.device_id = "d1", .version = 1, .applied = false,
+                                                        .why = "busy"}).ok());
+  sent_.clear();
+  ASSERT_TRUE(*pusher_.OnDeviceOnline("d1"));
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(pusher_.Tick(), 1);
+  EXPECT_EQ(sent_.at(0).id, "config.apply:d1:1");
+}
+
+TEST_F(ConfigPusherTest, PresenceUnknownMeansPush) {
+  FakePresence presence;
+  presence.offline = {"d1"};
+  presence.status = absl::UnavailableError("device-online down");
+  pusher_.SetPresenceCheck(&presence);
+  ASSERT_TRUE(Set("d1", R"({"x":1})").ok());
+  EXPECT_EQ(pusher_.Tick(), 1);
+  EXPECT_THAT(presence.asked, ElementsAre("d1"));
 }
 
 }  // namespace

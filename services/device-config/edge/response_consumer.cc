@@ -21,6 +21,14 @@ absl::Status ApplyAnswerToService(ConfigService& service, ConfigPusher* pusher, 
   } else {
     log::WarnEvery("config-apply-failed", absl::Seconds(10), "device failed to apply configuration",
                    {{"device_id", a.device_id}, {"version", a.version}, {"why", a.why}});
+    absl::StatusOr<ConfigState> st = service.ReportFailed(a.device_id, a.version, a.why.empty() ? "failed" : a.why);
+    if (!st.ok()) {
+      if (absl::IsUnavailable(st.status()) || absl::IsDeadlineExceeded(st.status()) || absl::IsAborted(st.status())) {
+        return st.status();
+      }
+      log::Warn("config failure not recorded", {{"device_id", a.device_id}, {"version", a.version},
+                                                {"error", std::string(st.status().message())}});
+    }
   }
   if (pusher != nullptr) pusher->OnAnswered(a.device_id, a.version);
   return absl::OkStatus();

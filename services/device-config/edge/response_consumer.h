@@ -14,8 +14,8 @@
 namespace fleet::devcfg {
 
 // Applies one config.apply answer: an applied answer becomes ReportApplied(device, version,
-// "applied", hash); a failed one is logged and not reported (reported stays on what the device
-// last applied). Either frees the push's in-flight slot (`pusher` may be null). Returns the
+// "applied", hash); a failed one becomes ReportFailed(device, version, why) (reported stays on
+// what the device last applied; the desired version shows as FAILED). Either frees the push's in-flight slot (`pusher` may be null). Returns the
 // store's error when it should be retried (UNAVAILABLE); unknown devices/versions are OK.
 absl::Status ApplyAnswerToService(ConfigService& service, ConfigPusher* pusher, const ApplyAnswer& answer);
 

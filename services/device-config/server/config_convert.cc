@@ -41,11 +41,20 @@ void ToProto(const DeviceConfigView& in, config::v1::DeviceConfig* out) {
   out->set_reported_version(in.state.reported_version);
   out->set_reported_status(in.state.reported_status);
   out->set_reported_hash(in.state.reported_hash);
-  SetTime(in.state.reported_time, out->mutable_report_time());
+  if (in.state.reported_time != absl::InfinitePast()) SetTime(in.state.reported_time, out->mutable_report_time());
   out->set_effective_json(in.effective);
   out->set_effective_hash(in.effective_hash);
   for (const std::string& t : in.templates) out->add_templates(t);
   out->set_in_sync(in.in_sync);
+  switch (in.sync_state) {
+    case SyncState::kNoConfig: out->set_sync_state(config::v1::NO_CONFIG); break;
+    case SyncState::kInSync: out->set_sync_state(config::v1::IN_SYNC); break;
+    case SyncState::kPending: out->set_sync_state(config::v1::PENDING); break;
+    case SyncState::kFailed: out->set_sync_state(config::v1::FAILED); break;
+  }
+  out->set_failed_version(in.state.failed_version);
+  out->set_failed_reason(in.state.failed_reason);
+  if (in.state.failed_time != absl::InfinitePast()) SetTime(in.state.failed_time, out->mutable_failure_time());
 }
 
 void ToProto(const ConfigTemplate& in, config::v1::ConfigTemplate* out) {

@@ -194,6 +194,37 @@ TEST_P(ConfigContractTest, ReportNeverMovesBackwards) {
   EXPECT_EQ(**state, *s);
 }
 
+TEST_P(ConfigContractTest, ReportFailedRecordsNewestFailureAndSuccessClearsIt) {
+  EXPECT_EQ(status::Reason(store_->ReportFailed("d1", 1, "x", Now()).status()), "CONFIG_VERSION_NOT_FOUND");
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(store_->Append(V("d1", "{}"), std::nullopt, 10).ok());
+  ASSERT_TRUE(store_->Report("d1", 1, "applied", "", Now()).ok());
+  auto s = store_->ReportFailed("d1", 3, "no space", Now());
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->failed_version, 3);
+  EXPECT_EQ(s->failed_reason, "no space");
+  EXPECT_EQ(s->failed_time, Now());
+  EXPECT_EQ(s->reported_version, 1);
+  const absl::Time t3 = Now();
+  clock_.Advance(absl::Seconds(1));
+  // An older failure, or a failure of what is already applied, changes nothing.
+  s = store_->ReportFailed("d1", 2, "older", Now());
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->failed_version, 3);
+  EXPECT_EQ(s->failed_time, t3);
+  s = store_->ReportFailed("d1", 1, "applied one", Now());
+  EXPECT_EQ(s->failed_reason, "no space");
+  EXPECT_EQ(status::Reason(store_->ReportFailed("d1", 5, "x", Now()).status()), "CONFIG_VERSION_NOT_FOUND");
+  // Success below the failed version keeps the failure; at or above it clears it.
+  s = store_->Report("d1", 2, "applied", "", Now());
+  EXPECT_EQ(s->failed_version, 3);
+  s = store_->Report("d1", 4, "applied", "", Now());
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->failed_version, 0);
+  EXPECT_EQ(s->failed_reason, "");
+  EXPECT_EQ(s->failed_time, absl::InfinitePast());
+  EXPECT_EQ(**store_->GetState("d1"), *s);
+}
+
 TEST_P(ConfigContractTest, Templates) {
   ConfigTemplate t{.name = "groups/north", .body = R"({"a":1})", .author = "ops"};
   auto t1 = store_->PutTemplate(t, 0, Now());

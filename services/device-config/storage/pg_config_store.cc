@@ -19,6 +19,7 @@ constexpr char kState[] = "devcfg_config_state";
 constexpr char kVersion[] = "devcfg_config_version";
 constexpr char kVersions[] = "devcfg_config_versions";
 constexpr char kReport[] = "devcfg_config_report";
+constexpr char kReportFailed[] = "devcfg_config_report_failed";
 constexpr char kTemplateUpsert[] = "devcfg_template_upsert";
 constexpr char kTemplateInsert[] = "devcfg_template_insert";
 constexpr char kTemplateUpdateIf[] = "devcfg_template_update_if";
@@ -75,6 +76,9 @@ std::optional<ConfigState> ReadState(pqxx::work& tx, const std::string& id) {
   s.reported_status = r[0][7].as<std::string>();
   s.reported_hash = r[0][8].as<std::string>();
   if (!r[0][9].is_null()) s.reported_time = absl::FromUnixMicros(r[0][9].as<int64_t>());
+  s.failed_version = r[0][10].as<int64_t>();
+  s.failed_reason = r[0][11].as<std::string>();
+  if (!r[0][12].is_null()) s.failed_time = absl::FromUnixMicros(r[0][12].as<int64_t>());
   return s;
 }
 
@@ -109,6 +113,12 @@ CREATE TABLE config_templates (
   update_time timestamptz NOT NULL
 );
 )sql"},
+      {3, "config_apply_failures", R"sql(
+ALTER TABLE device_config
+  ADD COLUMN failed_version bigint NOT NULL DEFAULT 0,
+  ADD COLUMN failed_reason  text   NOT NULL DEFAULT '',
+  ADD COLUMN failed_time    timestamptz;
+)sql"},
   };
   return *migrations;
 }
@@ -137,7 +147,8 @@ VALUES ($1, $2, $3, $4, $5, )sql",
   pool_.Prepare(kState, absl::StrCat("SELECT v.device_id, v.version, v.body, v.author, v.comment, ",
                                      Micros("v.create_time"),
                                      ", c.reported_version, c.reported_status, c.reported_hash, ",
-                                     Micros("c.reported_time"), R"sql(
+                                     Micros("c.reported_time"), ", c.failed_version, c.failed_reason, ",
+                                     Micros("c.failed_time"), R"sql(
 FROM device_config c
 JOIN device_config_versions v ON v.device_id = c.device_id AND v.version = c.desired_version
 WHERE c.device_id = $1)sql"));
@@ -148,8 +159,15 @@ FROM device_config_versions WHERE device_id = $1 AND ($2::bigint = 0 OR version 
 ORDER BY version DESC LIMIT $3)sql"));
   pool_.Prepare(kReport, absl::StrCat(R"sql(
 UPDATE device_config SET reported_version = $2, reported_status = $3, reported_hash = $4, reported_time = )sql",
-                                      Ts(5), R"sql(
+                                      Ts(5), R"sql(,
+  failed_version = CASE WHEN $2 >= failed_version THEN 0 ELSE failed_version END,
+  failed_reason  = CASE WHEN $2 >= failed_version THEN '' ELSE failed_reason END,
+  failed_time    = CASE WHEN $2 >= failed_version THEN NULL ELSE failed_time END
 WHERE device_id = $1 AND $2 <= desired_version AND $2 >= reported_version)sql"));
+  pool_.Prepare(kReportFailed, absl::StrCat(R"sql(
+UPDATE device_config SET failed_version = $2, failed_reason = $3, failed_time = )sql",
+                                            Ts(4), R"sql(
+WHERE device_id = $1 AND $2 <= desired_version AND $2 > reported_version AND $2 >= failed_version)sql"));
   pool_.Prepare(kTemplateUpsert, absl::StrCat(R"sql(
 INSERT INTO config_templates (name, body, author, revision, update_time)
 VALUES ($1, $2, $3, nextval('config_template_revision'), )sql",
@@ -246,6 +264,21 @@ absl::StatusOr<ConfigState> PgConfigStore::Report(std::string_view device_id, in
   absl::Status st = pool_.InTransaction([&](pqxx::work& tx) {
     const std::string id(device_id);
     tx.exec_prepared(kReport, id, version, std::string(status), std::string(hash), absl::ToUnixMicros(now));
+    std::optional<ConfigState> s = ReadState(tx, id);
+    if (!s || version > s->desired.version) return ConfigVersionNotFound(device_id, version);
+    out = std::move(*s);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+absl::StatusOr<ConfigState> PgConfigStore::ReportFailed(std::string_view device_id, int64_t version,
+                                                        std::string_view reason, absl::Time now) {
+  ConfigState out;
+  absl::Status st = pool_.InTransaction([&](pqxx::work& tx) {
+    const std::string id(device_id);
+    tx.exec_prepared(kReportFailed, id, version, std::string(reason), absl::ToUnixMicros(now));
     std::optional<ConfigState> s = ReadState(tx, id);
     if (!s || version > s->desired.version) return ConfigVersionNotFound(device_id, version);
     out = std::move(*s);
