@@ -172,6 +172,7 @@ class Simulator {
                                     R"(,"tunnels_running":)", tunnels_.Running(),
                                     R"(,"tunnel_starts":)", tunnels_.starts(),
                                     R"(,"tunnel_stops":)", tunnels_.stops(),
+                                    R"(,"tunnel_extends":)", tunnels_.extends(),
                                     R"(,"config_applies":)", configs_.applies(),
                                     R"(,"config_failures":)", configs_.failures(),
                                     R"(,"requests_handled":)", dispatcher_.handled(),

@@ -121,6 +121,32 @@ HandlerResult TunnelAgent::Stop(const std::string& device_id, const kafka::Envel
   return r;
 }
 
+HandlerResult TunnelAgent::Extend(const std::string& device_id, const kafka::Envelope& request,
+                                  absl::Time now) {
+  rapidjson::Document doc;
+  doc.Parse(request.body_json.c_str());
+  if (doc.HasParseError() || !doc.IsObject()) return Bad("body is not a JSON object", options_.latency);
+  const std::string session_id = Str(doc, "session_id");
+  const int64_t auto_stop = Int(doc, "auto_stop_service_in", -1);
+  if (session_id.empty() || auto_stop <= 0) {
+    return Bad("session_id and a positive auto_stop_service_in are required", options_.latency);
+  }
+  HandlerResult r;
+  r.delay = options_.latency;
+  absl::MutexLock l(&mu_);
+  auto it = running_.find(device_id);
+  if (it == running_.end() || it->second.session_id != session_id) {
+    r.code = 404;
+    r.description = "no frpc running for session " + session_id;
+    r.body_json = Body(session_id, {{"error", r.description}});
+    return r;
+  }
+  it->second.stop_at = now + absl::Seconds(auto_stop);
+  ++extends_;
+  r.body_json = Body(session_id, {{"frpc", "running"}});
+  return r;
+}
+
 int TunnelAgent::Expire(absl::Time now) {
   absl::MutexLock l(&mu_);
   int n = 0;
@@ -152,6 +178,11 @@ int64_t TunnelAgent::starts() const {
   return starts_;
 }
 
+int64_t TunnelAgent::extends() const {
+  absl::MutexLock l(&mu_);
+  return extends_;
+}
+
 int64_t TunnelAgent::stops() const {
   absl::MutexLock l(&mu_);
   return stops_;
@@ -162,6 +193,8 @@ void TunnelAgent::RegisterWith(Dispatcher& dispatcher) {
                                              absl::Time now) { return Start(d, e, now); });
   dispatcher.Register("tunnel.stop", [this](const std::string& d, const kafka::Envelope& e,
                                             absl::Time now) { return Stop(d, e, now); });
+  dispatcher.Register("tunnel.extend", [this](const std::string& d, const kafka::Envelope& e,
+                                              absl::Time now) { return Extend(d, e, now); });
 }
 
 }  // namespace fleet::sim

@@ -46,6 +46,9 @@ class TunnelAgent {
 
   HandlerResult Start(const std::string& device_id, const kafka::Envelope& request, absl::Time now);
   HandlerResult Stop(const std::string& device_id, const kafka::Envelope& request, absl::Time now);
+  // tunnel.extend {"session_id", "auto_stop_service_in"}: the running frpc of that session now
+  // stops by itself auto_stop_service_in seconds from `now`. 404 when that session is not running.
+  HandlerResult Extend(const std::string& device_id, const kafka::Envelope& request, absl::Time now);
 
   // Stops every frpc whose auto-stop time passed; returns how many.
   int Expire(absl::Time now);
@@ -53,6 +56,7 @@ class TunnelAgent {
   std::optional<Frpc> Get(const std::string& device_id) const;
   int64_t starts() const;
   int64_t stops() const;
+  int64_t extends() const;
 
   // Registers tunnel.start and tunnel.stop with `dispatcher`.
   void RegisterWith(Dispatcher& dispatcher);
@@ -64,6 +68,7 @@ class TunnelAgent {
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
   int64_t starts_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t stops_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t extends_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace fleet::sim

@@ -74,6 +74,23 @@ TEST(TunnelAgentTest, MalformedStartIs400) {
   EXPECT_EQ(agent.Running(), 0);
 }
 
+TEST(TunnelAgentTest, ExtendMovesTheAutoStopOfThatSessionOnly) {
+  TunnelAgent agent({});
+  ASSERT_EQ(agent.Start("dev-1", Req("tunnel.start", kStart), kNow).code, 200);  // stops at +60 s
+  HandlerResult r = agent.Extend("dev-1", Req("tunnel.extend", R"({"session_id":"s1","auto_stop_service_in":600})"),
+                                 kNow + absl::Seconds(30));
+  EXPECT_EQ(r.code, 200);
+  EXPECT_EQ(agent.extends(), 1);
+  EXPECT_EQ(agent.Expire(kNow + absl::Seconds(61)), 0) << "the old auto-stop time no longer applies";
+  EXPECT_EQ(agent.Expire(kNow + absl::Seconds(630)), 1);
+  // Unknown session, unknown device, bad body.
+  ASSERT_EQ(agent.Start("dev-1", Req("tunnel.start", kStart), kNow).code, 200);
+  EXPECT_EQ(agent.Extend("dev-1", Req("tunnel.extend", R"({"session_id":"s9","auto_stop_service_in":5})"), kNow).code, 404);
+  EXPECT_EQ(agent.Extend("dev-2", Req("tunnel.extend", R"({"session_id":"s1","auto_stop_service_in":5})"), kNow).code, 404);
+  EXPECT_EQ(agent.Extend("dev-1", Req("tunnel.extend", R"({"session_id":"s1"})"), kNow).code, 400);
+  EXPECT_EQ(agent.extends(), 1);
+}
+
 TEST(TunnelAgentTest, RegistersBothTypes) {
   TunnelAgent agent({});
   Dispatcher d({});
@@ -83,6 +100,9 @@ TEST(TunnelAgentTest, RegistersBothTypes) {
   ASSERT_TRUE(out.has_value());
   EXPECT_EQ(out->response.overall_status, "Succeed");
   EXPECT_EQ(agent.Running(), 1);
+  auto ext = d.Dispatch("dev-1", Req("tunnel.extend", R"({"session_id":"s1","auto_stop_service_in":9})"), kNow);
+  ASSERT_TRUE(ext.has_value());
+  EXPECT_EQ(ext->response.overall_status, "Succeed");
   EXPECT_TRUE(d.Dispatch("dev-1", Req("tunnel.stop", R"({"session_id":"s1"})"), kNow));
   EXPECT_EQ(agent.Running(), 0);
 }

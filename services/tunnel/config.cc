@@ -135,6 +135,8 @@ void Config::Register(config::FlagSet& f) {
   f.String("uplink_topic", &uplink_topic, "shared uplink topic the devices answer on");
   f.String("downlink_template", &downlink_template, "device downlink topic template ({device_id})");
   f.String("kafka_group", &kafka_group, "consumer group of the uplink consumer (one per service)");
+  f.String("presence_topic", &presence_topic,
+           "device-online's transitions: a device back online with a stale frpc gets tunnel.stop (empty = off)");
   f.String("kafka_sender", &kafka_sender, "sender of tunnel.start / tunnel.stop requests");
   f.Duration("uplink_max_age", &uplink_max_age, "device answers older than this are dropped");
   f.String("plugin_address", &plugin_address, "listen address of the frps server-plugin endpoint");

@@ -57,6 +57,9 @@ struct Config {
   std::string uplink_topic = "edge.up";
   std::string downlink_template = "edge.{device_id}.down";
   std::string kafka_group = "tunnel";
+  // fleet.presence (group `<kafka_group>-presence`): a device coming online with a stale frpc
+  // gets a stop. Empty = off.
+  std::string presence_topic = "fleet.presence";
   std::string kafka_sender = "tunnel";
   absl::Duration uplink_max_age = absl::Minutes(10);
   // frps server-plugin endpoint (POST /frps/<server>/handler); -1 = off, 0 = any free port.

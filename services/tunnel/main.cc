@@ -13,6 +13,7 @@
 #include "libs/metrics/admin_server.h"
 #include "libs/pg/migrate.h"
 #include "libs/pg/pool.h"
+#include "libs/presence/events.h"
 #include "services/tunnel/background.h"
 #include "services/tunnel/config.h"
 #include "services/tunnel/domain/broker.h"
@@ -46,6 +47,7 @@ int Main(int argc, char** argv) {
   auto registry = std::make_shared<prometheus::Registry>();
   std::unique_ptr<kafka::Producer> producer;
   std::unique_ptr<kafka::Consumer> uplink;
+  std::unique_ptr<kafka::Consumer> presence_kafka;
   std::unique_ptr<KafkaDeviceChannel> channel;
   if (cfg.kafka_bootstrap.empty()) {
     log::Warn("no --kafka_bootstrap: tunnel.start is not sent to devices; sessions FAIL at start_timeout");
@@ -57,6 +59,14 @@ int Main(int argc, char** argv) {
         {.bootstrap = cfg.kafka_bootstrap, .group_id = cfg.kafka_group, .topics = {cfg.uplink_topic}});
     if (!c.ok()) return log::FailStartup("kafka consumer", c.status());
     uplink = std::move(*c);
+    if (!cfg.presence_topic.empty()) {
+      auto pc = kafka::Consumer::Create({.bootstrap = cfg.kafka_bootstrap,
+                                         .group_id = cfg.kafka_group + "-presence",
+                                         .topics = {cfg.presence_topic},
+                                         .overrides = presence::PresenceGroupOverrides()});
+      if (!pc.ok()) return log::FailStartup("kafka presence consumer", pc.status());
+      presence_kafka = std::move(*pc);
+    }
     channel = std::make_unique<KafkaDeviceChannel>(
         *producer, KafkaChannelOptions{.downlink_template = cfg.downlink_template, .sender = cfg.kafka_sender},
         clock);
@@ -94,6 +104,20 @@ int Main(int argc, char** argv) {
                                                  ResponseConsumerOptions{.max_age = cfg.uplink_max_age});
     answers_thread = std::thread([&] { answers->Run(stop); });
   }
+  std::unique_ptr<presence::PresenceConsumer> presence_events;
+  std::thread presence_thread;
+  if (presence_kafka != nullptr) {
+    presence_events = std::make_unique<presence::PresenceConsumer>(
+        *presence_kafka, [&broker](const presence::PresenceEvent& e) -> absl::Status {
+          if (!e.online) return absl::OkStatus();
+          absl::StatusOr<std::optional<Session>> stopped = broker.OnDeviceOnline(e.device_id);
+          if (stopped.ok() && stopped->has_value()) {
+            log::Info("stale frpc: stop sent", {{"device_id", e.device_id}, {"session_id", (*stopped)->id}});
+          }
+          return stopped.status();
+        });
+    presence_thread = std::thread([&] { presence_events->Run(stop); });
+  }
   log::Info("serving", {{"grpc_port", (*server)->port()}, {"admin_port", (*admin)->port()},
                         {"frp_servers", static_cast<int>(cfg.servers.size())},
                         {"plugin_port", plugin ? plugin->port() : -1},
@@ -106,6 +130,7 @@ int Main(int argc, char** argv) {
   stop = true;
   sweeper.join();
   if (answers_thread.joinable()) answers_thread.join();
+  if (presence_thread.joinable()) presence_thread.join();
   if (producer != nullptr) producer->Flush(absl::Seconds(5)).IgnoreError();
   (*server)->Shutdown();
   (*admin)->Stop();

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "libs/ids/device_id.h"
+#include "libs/log/log.h"
 #include "libs/status/status.h"
 #include "services/tunnel/domain/errors.h"
 #include "services/tunnel/domain/pool.h"
@@ -268,7 +269,7 @@ absl::StatusOr<Session> TunnelBroker::Extend(std::string_view name, absl::Durati
                   "max_ttl_s", absl::StrCat(absl::ToInt64Seconds(options_.max_ttl)));
   }
   const absl::Time now = clock_.Now();
-  return Mutate(name, [&](Session& s) -> absl::StatusOr<std::optional<AuditRecord>> {
+  absl::StatusOr<Session> extended = Mutate(name, [&](Session& s) -> absl::StatusOr<std::optional<AuditRecord>> {
     if (s.state == SessionState::kClosing || IsTerminal(s.state)) return SessionEnded(s.state);
     const absl::Time max_expire = s.create_time + options_.max_lifetime;
     if (s.expire_time + extension > max_expire) {
@@ -282,6 +283,36 @@ absl::StatusOr<Session> TunnelBroker::Extend(std::string_view name, absl::Durati
     s.expire_time += extension;
     return Audit(s, actor, "extend", absl::StrCat("+", absl::FormatDuration(extension)), now);
   });
+  if (extended.ok() && channel_ != nullptr) {
+    // Best effort: without it the device stops frpc at the old time and the operator reopens.
+    absl::Status sent = channel_->SendExtend(extended->device_id, extended->id,
+                                             extended->expire_time - now + options_.auto_stop_grace);
+    if (!sent.ok()) {
+      log::WarnEvery("tunnel-extend-send", absl::Seconds(10), "tunnel.extend not sent",
+                     {{"session_id", extended->id}, {"error", std::string(sent.message())}});
+    }
+  }
+  return extended;
+}
+
+absl::StatusOr<std::optional<Session>> TunnelBroker::OnDeviceOnline(std::string_view device_id) {
+  if (absl::Status st = ids::ValidateDeviceId(device_id); !st.ok()) return st;
+  SessionFilter filter;
+  filter.device_id = std::string(device_id);
+  absl::StatusOr<SessionStore::Page> newest = sessions_.List(filter, ListCursor{}, 1);
+  if (!newest.ok()) return newest.status();
+  if (newest->items.empty()) return std::nullopt;
+  const Session& s = newest->items.front();
+  // A live session is the device's current frpc; an ended one is stale unless the device said
+  // frpc stopped, or frpc has stopped by itself already (auto_stop_service_in).
+  if (!IsTerminal(s.state) || s.frpc_stopped) return std::nullopt;
+  if (clock_.Now() >= s.expire_time + options_.auto_stop_grace) return std::nullopt;
+  if (channel_ == nullptr) return std::nullopt;
+  if (absl::Status sent = channel_->SendStop(s.device_id, s.id, "stale frpc: the session ended while the device was away");
+      !sent.ok()) {
+    return sent;
+  }
+  return s;
 }
 
 absl::StatusOr<Session> TunnelBroker::Close(std::string_view name, std::string_view actor,
@@ -325,6 +356,7 @@ absl::StatusOr<Session> TunnelBroker::OnStartFailed(std::string_view id, std::st
     s.step_deadline = absl::InfiniteFuture();
     s.close_time = now;
     s.close_reason = std::string(why);
+    s.frpc_stopped = true;  // the device refused: frpc did not start
     return Audit(s, kSystem, "fail", why, now);
   });
 }
@@ -332,10 +364,17 @@ absl::StatusOr<Session> TunnelBroker::OnStartFailed(std::string_view id, std::st
 absl::StatusOr<Session> TunnelBroker::OnStopped(std::string_view id) {
   const absl::Time now = clock_.Now();
   return sessions_.Update(id, now, [&](Session& s) -> absl::StatusOr<std::optional<AuditRecord>> {
+    if (IsTerminal(s.state)) {
+      // A stop answered after the session ended (TTL, unanswered start or stop, stale frpc).
+      if (s.frpc_stopped) return std::nullopt;
+      s.frpc_stopped = true;
+      return Audit(s, kSystem, "stopped", "device confirmed frpc stopped", now);
+    }
     if (s.state != SessionState::kClosing) return std::nullopt;
     s.state = SessionState::kClosed;
     s.step_deadline = absl::InfiniteFuture();
     s.close_time = now;
+    s.frpc_stopped = true;
     return Audit(s, kSystem, "closed", "device stopped frpc", now);
   });
 }

@@ -82,7 +82,8 @@ class TunnelBroker {
   // `name` is "tunnels/{id}" or a bare id.
   absl::StatusOr<Session> Get(std::string_view name);
   absl::StatusOr<ListResponse> List(const ListRequest& request);
-  // expire_time += extension (zero = default_ttl).
+  // expire_time += extension (zero = default_ttl); then tells the device (tunnel.extend, best
+  // effort) so that frpc's own stop moves to the new expire_time + auto_stop_grace.
   absl::StatusOr<Session> Extend(std::string_view name, absl::Duration extension,
                                  std::string_view actor);
   // REQUESTED/OPEN -> CLOSING and sends tunnel.stop (a send failure is tolerated: the device
@@ -94,7 +95,14 @@ class TunnelBroker {
   // longer fits the state changes nothing (the caller sends a stop when the session ended).
   absl::StatusOr<Session> OnStarted(std::string_view id);                          // -> OPEN
   absl::StatusOr<Session> OnStartFailed(std::string_view id, std::string_view why);  // -> FAILED
-  absl::StatusOr<Session> OnStopped(std::string_view id);                          // -> CLOSED
+  // -> CLOSED; on an ended session it records that frpc stopped (Session::frpc_stopped).
+  absl::StatusOr<Session> OnStopped(std::string_view id);
+
+  // The device came online (fleet.presence). If its newest session ended without the device
+  // confirming frpc stopped, and frpc may still run (before expire_time + auto_stop_grace), sends
+  // that session a tunnel.stop and returns it; otherwise nothing (nullopt). Idempotent enough to
+  // run on every online transition: once the device answers the stop, nothing more is sent.
+  absl::StatusOr<std::optional<Session>> OnDeviceOnline(std::string_view device_id);
 
   // One sweep of up to `limit` due sessions: TTL passed -> EXPIRED; REQUESTED past its start
   // deadline -> FAILED; CLOSING past its stop deadline -> CLOSED (when both a step deadline and

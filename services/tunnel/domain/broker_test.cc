@@ -22,11 +22,21 @@ class FakeChannel : public DeviceChannel {
     stops.push_back({std::string(device), std::string(session), std::string(reason)});
     return absl::OkStatus();
   }
+  absl::Status SendExtend(std::string_view device, std::string_view session, absl::Duration auto_stop_in) override {
+    extends.push_back({std::string(device), std::string(session), auto_stop_in});
+    return extend_fail;
+  }
   struct Stop {
     std::string device, session, reason;
   };
+  struct Extend {
+    std::string device, session;
+    absl::Duration auto_stop_in;
+  };
   std::vector<StartRequest> starts;
   std::vector<Stop> stops;
+  std::vector<Extend> extends;
+  absl::Status extend_fail;
   absl::Status fail;
 };
 
@@ -368,6 +378,88 @@ TEST_F(BrokerTest, StoreOutageIsReturnedUnchanged) {
   store_.FailWith(absl::UnavailableError("db down"));
   EXPECT_EQ(Open("d1").status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(broker_->SweepExpired(10).status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace fleet::tunnel
+
+namespace fleet::tunnel {
+namespace {
+
+TEST_F(BrokerTest, ExtendTellsTheDeviceItsNewAutoStop) {
+  auto s = Open("dev-1");
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(broker_->OnStarted(s->session.id).ok());
+  clock_.Advance(absl::Minutes(10));
+  auto e = broker_->Extend(s->session.id, absl::Minutes(30), "alice");
+  ASSERT_TRUE(e.ok()) << e.status();
+  ASSERT_EQ(channel_.extends.size(), 1u);
+  EXPECT_EQ(channel_.extends[0].device, "dev-1");
+  EXPECT_EQ(channel_.extends[0].session, s->session.id);
+  // TTL 30 min from open, 10 min passed, +30 min: 50 min left, plus the grace.
+  EXPECT_EQ(channel_.extends[0].auto_stop_in, absl::Minutes(50) + options_.auto_stop_grace);
+  // A send failure does not fail the extension (it is stored; best effort to the device).
+  channel_.extend_fail = absl::UnavailableError("kafka down");
+  EXPECT_TRUE(broker_->Extend(s->session.id, absl::Minutes(5), "alice").ok());
+  // A refused extension sends nothing.
+  ASSERT_TRUE(broker_->Close(s->session.id, "alice", "").ok());
+  EXPECT_FALSE(broker_->Extend(s->session.id, absl::Minutes(5), "alice").ok());
+  EXPECT_EQ(channel_.extends.size(), 2u);
+}
+
+TEST_F(BrokerTest, DeviceBackOnlineWithAStaleFrpcGetsAStop) {
+  auto s = Open("dev-1");
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(broker_->OnStarted(s->session.id).ok());
+  // The device went away; the operator closed; the stop was never answered.
+  ASSERT_TRUE(broker_->Close(s->session.id, "alice", "done").ok());
+  clock_.Advance(options_.stop_timeout + absl::Seconds(1));
+  ASSERT_TRUE(broker_->SweepExpired(10).ok());
+  ASSERT_EQ(broker_->Get(s->session.id)->state, SessionState::kClosed);
+  channel_.stops.clear();
+
+  auto sent = broker_->OnDeviceOnline("dev-1");
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  ASSERT_TRUE(sent->has_value());
+  ASSERT_EQ(channel_.stops.size(), 1u);
+  EXPECT_EQ(channel_.stops[0].session, s->session.id);
+  // Until the device answers, every reconnect repeats the stop; after the answer, nothing.
+  ASSERT_TRUE(broker_->OnDeviceOnline("dev-1")->has_value());
+  auto answered = broker_->OnStopped(s->session.id);
+  ASSERT_TRUE(answered.ok());
+  EXPECT_TRUE(answered->frpc_stopped);
+  EXPECT_EQ(answered->state, SessionState::kClosed);
+  EXPECT_FALSE(broker_->OnDeviceOnline("dev-1")->has_value());
+  EXPECT_EQ(channel_.stops.size(), 2u);
+}
+
+TEST_F(BrokerTest, NoStopWhenFrpcCannotBeRunning) {
+  // No session at all.
+  EXPECT_FALSE(broker_->OnDeviceOnline("dev-0")->has_value());
+  // A live session is the current frpc.
+  auto live = Open("dev-1");
+  ASSERT_TRUE(broker_->OnStarted(live->session.id).ok());
+  EXPECT_FALSE(broker_->OnDeviceOnline("dev-1")->has_value());
+  // Closed with the device's confirmation.
+  ASSERT_TRUE(broker_->Close(live->session.id, "alice", "").ok());
+  ASSERT_TRUE(broker_->OnStopped(live->session.id).ok());
+  EXPECT_FALSE(broker_->OnDeviceOnline("dev-1")->has_value());
+  // The device refused the start.
+  auto refused = Open("dev-2");
+  ASSERT_TRUE(broker_->OnStartFailed(refused->session.id, "no frpc").ok());
+  EXPECT_FALSE(broker_->OnDeviceOnline("dev-2")->has_value());
+  // Expired long ago: frpc stopped by itself (auto_stop_service_in).
+  auto old = Open("dev-3");
+  ASSERT_TRUE(broker_->OnStarted(old->session.id).ok());
+  clock_.Advance(options_.default_ttl + absl::Seconds(1));
+  ASSERT_TRUE(broker_->SweepExpired(10).ok());
+  ASSERT_EQ(broker_->Get(old->session.id)->state, SessionState::kExpired);
+  EXPECT_TRUE(broker_->OnDeviceOnline("dev-3")->has_value()) << "within the grace, frpc may still run";
+  clock_.Advance(options_.auto_stop_grace);
+  channel_.stops.clear();
+  EXPECT_FALSE(broker_->OnDeviceOnline("dev-3")->has_value());
+  EXPECT_TRUE(channel_.stops.empty());
+  EXPECT_EQ(broker_->OnDeviceOnline("bad id!").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

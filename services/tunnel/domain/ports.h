@@ -142,6 +142,9 @@ class DeviceChannel {
   virtual absl::Status SendStart(const StartRequest& request) = 0;
   virtual absl::Status SendStop(std::string_view device_id, std::string_view session_id,
                                 std::string_view reason) = 0;
+  // The session was extended: frpc must now stop by itself `auto_stop_in` from now.
+  virtual absl::Status SendExtend(std::string_view device_id, std::string_view session_id,
+                                  absl::Duration auto_stop_in) = 0;
 };
 
 using ::fleet::Clock;

@@ -39,6 +39,10 @@ struct Session {
   absl::Time step_deadline = absl::InfiniteFuture();
   std::optional<absl::Time> close_time;  // set when the session ended
   std::string close_reason;
+  // The device confirmed that frpc is not running for this session (it answered the stop, or
+  // refused the start). An ended session without it may have a stale frpc on the device, which
+  // gets a stop when it comes back online (TunnelBroker::OnDeviceOnline).
+  bool frpc_stopped = false;
   friend bool operator==(const Session&, const Session&) = default;
 };
 

@@ -19,4 +19,11 @@ absl::Status KafkaDeviceChannel::SendStop(std::string_view device_id, std::strin
                         kafka::EncodeJson(e));
 }
 
+absl::Status KafkaDeviceChannel::SendExtend(std::string_view device_id, std::string_view session_id,
+                                            absl::Duration auto_stop_in) {
+  const kafka::Envelope e = EncodeExtend(session_id, auto_stop_in, clock_.Now(), options_.sender, options_.reply_to);
+  return producer_.Send(kafka::DownlinkTopic(options_.downlink_template, device_id), device_id,
+                        kafka::EncodeJson(e));
+}
+
 }  // namespace fleet::tunnel

@@ -14,7 +14,7 @@ struct KafkaChannelOptions {
   std::string reply_to;
 };
 
-// DeviceChannel over Kafka: tunnel.start / tunnel.stop as JSON envelopes on the device's
+// DeviceChannel over Kafka: tunnel.start / tunnel.stop / tunnel.extend as JSON envelopes on the device's
 // downlink topic, keyed by device id (see messages.h). Thread-safe; does not wait for delivery.
 // Errors are Producer::Send's (RESOURCE_EXHAUSTED, INVALID_ARGUMENT, UNAVAILABLE).
 class KafkaDeviceChannel : public DeviceChannel {
@@ -25,6 +25,8 @@ class KafkaDeviceChannel : public DeviceChannel {
   absl::Status SendStart(const StartRequest& request) override;
   absl::Status SendStop(std::string_view device_id, std::string_view session_id,
                         std::string_view reason) override;
+  absl::Status SendExtend(std::string_view device_id, std::string_view session_id,
+                          absl::Duration auto_stop_in) override;
 
  private:
   kafka::Producer& producer_;

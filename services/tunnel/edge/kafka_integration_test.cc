@@ -15,6 +15,7 @@
 #include "libs/kafka/consumer.h"
 #include "libs/kafka/producer.h"
 #include "libs/kafka/testing/kafka_dev_process.h"
+#include "libs/presence/events.h"
 #include "libs/testing/process.h"
 #include "libs/testing/runfiles.h"
 #include "services/tunnel/domain/broker.h"
@@ -59,7 +60,7 @@ struct Sim {
 class TunnelKafkaTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto kafka = kafka::testing::StartKafkaDev({{"edge.up", 4}});
+    auto kafka = kafka::testing::StartKafkaDev({{"edge.up", 4}, {"fleet.presence", 2}});
     ASSERT_TRUE(kafka.ok()) << kafka.status();
     kafka_ = kafka->release();
     auto pool = testing::FreshDatabase();
@@ -208,6 +209,85 @@ TEST_F(TunnelKafkaTest, StaleRequestIsDroppedAndTheSessionFailsAtItsDeadline) {
                   .ok())
       << "state " << StateName(StateOf(id));
   EXPECT_LE(absl::Now(), opened->session.create_time + absl::Seconds(25));
+}
+
+// Sends starts and extensions, loses every stop (as when the device is away and the request ages
+// out before it reads it).
+class LosingStops : public DeviceChannel {
+ public:
+  explicit LosingStops(DeviceChannel& real) : real_(real) {}
+  absl::Status SendStart(const StartRequest& r) override { return real_.SendStart(r); }
+  absl::Status SendStop(std::string_view, std::string_view, std::string_view) override { return absl::OkStatus(); }
+  absl::Status SendExtend(std::string_view d, std::string_view s, absl::Duration a) override {
+    return real_.SendExtend(d, s, a);
+  }
+
+ private:
+  DeviceChannel& real_;
+};
+
+TEST_F(TunnelKafkaTest, ExtendReachesTheDevice) {
+  auto opened = broker_->Open({"dev-000000", "dave", {}, absl::ZeroDuration()});
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  const std::string id = opened->session.id;
+  ASSERT_TRUE(WaitFor([&] { return StateOf(id) == SessionState::kOpen; }, absl::Seconds(40)).ok());
+  const int64_t before = good_->Stat("tunnel_extends");
+  ASSERT_TRUE(broker_->Extend(id, absl::Minutes(10), "dave").ok());
+  EXPECT_TRUE(WaitFor([&] { return good_->Stat("tunnel_extends") == before + 1; }, absl::Seconds(20)).ok())
+      << "the device never heard of the extension";
+  ASSERT_TRUE(broker_->Close(id, "dave", "").ok());
+  ASSERT_TRUE(WaitFor([&] { return StateOf(id) == SessionState::kClosed; }, absl::Seconds(30)).ok());
+}
+
+TEST_F(TunnelKafkaTest, DeviceBackOnlineWithAStaleFrpcGetsAStop) {
+  LosingStops lossy(*channel_);
+  BrokerOptions options;
+  options.start_timeout = absl::Seconds(45);
+  options.stop_timeout = absl::Seconds(1);
+  TunnelBroker lossy_broker(options, {Frp()}, *store_, *store_, clock_, &lossy);
+  auto opened = lossy_broker.Open({"dev-000002", "erin", {}, absl::ZeroDuration()});
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  const std::string id = opened->session.id;
+  ASSERT_TRUE(WaitFor([&] { return StateOf(id) == SessionState::kOpen; }, absl::Seconds(40)).ok());
+  const int64_t running = good_->Stat("tunnels_running");
+  ASSERT_GE(running, 1);
+  // Closed while the stop is lost: CLOSED at the stop deadline, frpc still running on the device.
+  ASSERT_TRUE(lossy_broker.Close(id, "erin", "done").ok());
+  ASSERT_TRUE(WaitFor(
+                  [&] {
+                    lossy_broker.SweepExpired(100).IgnoreError();
+                    return StateOf(id) == SessionState::kClosed;
+                  },
+                  absl::Seconds(10), absl::Milliseconds(200))
+                  .ok());
+  EXPECT_FALSE(broker_->Get(id)->frpc_stopped);
+  EXPECT_EQ(good_->Stat("tunnels_running"), running);
+
+  // device-online announces the device online; the tunnel service's presence consumer reacts.
+  auto consumer = kafka::Consumer::Create({.bootstrap = kafka_->bootstrap(),
+                                           .group_id = "tunnel-presence-test",
+                                           .topics = {"fleet.presence"},
+                                           .overrides = {{"auto.offset.reset", "earliest"}}});
+  ASSERT_TRUE(consumer.ok()) << consumer.status();
+  presence::PresenceConsumer events(**consumer, [](const presence::PresenceEvent& e) -> absl::Status {
+    if (!e.online) return absl::OkStatus();
+    return broker_->OnDeviceOnline(e.device_id).status();
+  });
+  std::atomic<bool> stop{false};
+  std::thread events_thread([&] { events.Run(stop); });
+  const std::string now = absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone());
+  ASSERT_TRUE(producer_
+                  ->Send("fleet.presence", "dev-000002",
+                         R"({"deviceId":"dev-000002","state":"ONLINE","time":")" + now +
+                             R"(","transitionId":"t-stale-1","cause":"uplink"})")
+                  .ok());
+  EXPECT_TRUE(WaitFor([&] { return good_->Stat("tunnels_running") == running - 1; }, absl::Seconds(40)).ok())
+      << "the stale frpc was not stopped";
+  EXPECT_TRUE(WaitFor([&] { return broker_->Get(id)->frpc_stopped; }, absl::Seconds(20)).ok())
+      << "the device's answer was not recorded";
+  EXPECT_EQ(events.handled(), 1);
+  stop = true;
+  events_thread.join();
 }
 
 }  // namespace

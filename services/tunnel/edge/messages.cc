@@ -4,6 +4,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace fleet::tunnel {
@@ -88,6 +90,22 @@ kafka::Envelope EncodeStop(std::string_view session_id, std::string_view reason,
   w.StartObject();
   Str(w, "session_id", session_id);
   Str(w, "reason", reason);
+  w.EndObject();
+  e.body_json = buf.GetString();
+  return e;
+}
+
+kafka::Envelope EncodeExtend(std::string_view session_id, absl::Duration auto_stop_in, absl::Time now,
+                             std::string_view sender, std::string_view reply_to) {
+  kafka::Envelope e = Request(absl::StrCat(std::string(kExtendType), ":", std::string(session_id), ":", absl::ToUnixSeconds(now)),
+                              kExtendType, now, sender, reply_to);
+  e.description = "extend remote access";
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  Str(w, "session_id", session_id);
+  w.Key("auto_stop_service_in");
+  w.Int64(std::max<int64_t>(1, absl::ToInt64Seconds(auto_stop_in)));
   w.EndObject();
   e.body_json = buf.GetString();
   return e;

@@ -14,12 +14,15 @@
 //   "proxies": [{"name", "type": "tcp", "local_ip", "local_port", "remote_port"}],
 //   "auto_stop_service_in": seconds}
 // tunnel.stop body: {"session_id", "reason"}
+// tunnel.extend body: {"session_id", "auto_stop_service_in": seconds from now} (the device moves
+//   frpc's own stop time; answers are not needed: an unknown session is answered 404 and ignored)
 // Request ids are "tunnel.start:<session id>" and "tunnel.stop:<session id>", so any replica can
 // match a response (id = request id) to its session without remembering what it sent.
 namespace fleet::tunnel {
 
 inline constexpr std::string_view kStartType = "tunnel.start";
 inline constexpr std::string_view kStopType = "tunnel.stop";
+inline constexpr std::string_view kExtendType = "tunnel.extend";
 
 std::string StartRequestId(std::string_view session_id);
 std::string StopRequestId(std::string_view session_id);
@@ -30,6 +33,9 @@ kafka::Envelope EncodeStart(const StartRequest& request, absl::Time now, std::st
                             std::string_view reply_to);
 kafka::Envelope EncodeStop(std::string_view session_id, std::string_view reason, absl::Time now,
                            std::string_view sender, std::string_view reply_to);
+// Id "tunnel.extend:<session id>:<unix seconds of now>" (ParseAnswer ignores its answers).
+kafka::Envelope EncodeExtend(std::string_view session_id, absl::Duration auto_stop_in, absl::Time now,
+                             std::string_view sender, std::string_view reply_to);
 
 // A device's answer to one of our requests.
 struct DeviceAnswer {

@@ -61,6 +61,17 @@ TEST(MessagesTest, RoundTripThroughTheSimulatedDevice) {
   EXPECT_EQ(answer->session_id, "abc123");
   EXPECT_EQ(answer->device_id, "dev-000001");
 
+  // An extension moves the device's own stop time; its answer is not a start/stop answer.
+  kafka::Envelope ext = EncodeExtend("abc123", absl::Minutes(20), kNow, "tunnel", "");
+  EXPECT_EQ(ext.type, "tunnel.extend");
+  EXPECT_EQ(ext.id, "tunnel.extend:abc123:" + std::to_string(absl::ToUnixSeconds(kNow)));
+  EXPECT_EQ(ext.body_json, R"({"session_id":"abc123","auto_stop_service_in":1200})");
+  out = dispatcher.Dispatch("dev-000001", ext, kNow);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->response.overall_status_code, 200);
+  EXPECT_FALSE(ParseAnswer(out->response).has_value());
+  EXPECT_EQ(agent.Get("dev-000001")->stop_at, kNow + absl::Minutes(20));
+
   out = dispatcher.Dispatch("dev-000001", EncodeStop("abc123", "operator closed", kNow, "tunnel", ""), kNow);
   ASSERT_TRUE(out.has_value());
   EXPECT_FALSE(agent.Get("dev-000001").has_value());

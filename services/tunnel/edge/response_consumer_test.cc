@@ -16,6 +16,7 @@ class FakeChannel : public DeviceChannel {
     stops.push_back(std::string(device) + "/" + std::string(session));
     return absl::OkStatus();
   }
+  absl::Status SendExtend(std::string_view, std::string_view, absl::Duration) override { return absl::OkStatus(); }
   std::vector<std::string> stops;
 };
 

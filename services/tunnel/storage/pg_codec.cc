@@ -74,6 +74,7 @@ absl::StatusOr<Session> SessionFrom(const pqxx::row& row) {
   s.step_deadline = row[10].is_null() ? absl::InfiniteFuture() : absl::FromUnixMicros(row[10].as<int64_t>());
   if (!row[11].is_null()) s.close_time = absl::FromUnixMicros(row[11].as<int64_t>());
   s.close_reason = row[12].as<std::string>();
+  s.frpc_stopped = row[13].as<bool>();
   return s;
 }
 

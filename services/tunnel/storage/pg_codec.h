@@ -17,7 +17,7 @@ namespace fleet::tunnel::pgcodec {
 inline constexpr char kSessionColumns[] =
     "id, device_id, operator, state, server, public_address, services, token, "
     "tunnel_us(create_time), tunnel_us(expire_time), tunnel_us(step_deadline), "
-    "tunnel_us(close_time), close_reason";
+    "tunnel_us(close_time), close_reason, frpc_stopped";
 
 // "name|local_ip|local_port|remote_port" lines, and back (INTERNAL on a malformed value).
 std::string EncodeServices(const std::vector<ServicePort>& services);

@@ -77,6 +77,10 @@ CREATE TABLE tunnel_audit (
 CREATE INDEX tunnel_audit_session ON tunnel_audit (session_id, id);
 CREATE INDEX tunnel_audit_device ON tunnel_audit (device_id, id DESC);
 )sql"},
+      {2, "tunnel_sessions_frpc_stopped", R"sql(
+-- The device confirmed frpc is not running for the session (see Session::frpc_stopped).
+ALTER TABLE tunnel_sessions ADD COLUMN frpc_stopped boolean NOT NULL DEFAULT false;
+)sql"},
   };
   return *migrations;
 }

@@ -84,7 +84,7 @@ absl::StatusOr<bool> ApplyLocked(pqxx::work& tx, Session& s, absl::Time now, con
   const std::optional<std::string> close = next.close_time ? MicrosOrNull(*next.close_time) : std::nullopt;
   const std::optional<std::string> deadline = MicrosOrNull(next.step_deadline);
   tx.exec_prepared(kUpdate, s.id, StateName(next.state), Micros(next.expire_time), OrNull(deadline),
-                   OrNull(close), next.close_reason);
+                   OrNull(close), next.close_reason, next.frpc_stopped);
   if (IsLive(s.state) && IsTerminal(next.state)) tx.exec_prepared(kRelease, s.id, Micros(now));
   InsertAudit(tx, **audit);
   s = std::move(next);
@@ -142,7 +142,7 @@ LIMIT $7
   pool_.Prepare(kUpdate, R"sql(
 UPDATE tunnel_sessions
 SET state = $2, expire_time = tunnel_ts($3), step_deadline = tunnel_ts($4),
-    close_time = tunnel_ts($5), close_reason = $6
+    close_time = tunnel_ts($5), close_reason = $6, frpc_stopped = $7
 WHERE id = $1
 )sql");
   // Ends the session's live leases and starts their ports' quarantine, both at $2.

@@ -163,6 +163,7 @@ TEST_P(ContractTest, LifecycleIsAuditedAndReleasesOnlyAtTheEnd) {
   EXPECT_EQ(closed->state, SessionState::kClosed);
   EXPECT_EQ(closed->close_time, clock_.Now());
   EXPECT_EQ(closed->close_reason, "done");
+  EXPECT_TRUE(closed->frpc_stopped);
   EXPECT_EQ(**sessions_->Get(id), *closed);
   EXPECT_EQ(Free("a"), 9);
   EXPECT_EQ(Actions(id), (std::vector<std::string>{"open", "opened", "extend", "close", "closed"}));
@@ -288,6 +289,31 @@ TEST_P(ContractTest, ConcurrentSweepersEndEachSessionOnce) {
 
 INSTANTIATE_TEST_SUITE_P(Stores, ContractTest, ::testing::Values("memory", "postgres"),
                          [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace fleet::tunnel
+
+namespace fleet::tunnel {
+namespace {
+
+TEST_P(ContractTest, LateStopAnswerOnAnEndedSessionIsStoredAndAudited) {
+  auto r = Open("d1");
+  const std::string id = r->session.id;
+  ASSERT_TRUE(broker_->OnStarted(id).ok());
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(broker_->SweepExpired(10).ok());
+  ASSERT_EQ((*sessions_->Get(id))->state, SessionState::kExpired);
+  EXPECT_FALSE((*sessions_->Get(id))->frpc_stopped);
+  auto late = broker_->OnStopped(id);
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(late->state, SessionState::kExpired);
+  EXPECT_TRUE(late->frpc_stopped);
+  EXPECT_EQ(**sessions_->Get(id), *late);
+  EXPECT_EQ(Actions(id).back(), "stopped");
+  const size_t n = Actions(id).size();
+  ASSERT_TRUE(broker_->OnStopped(id).ok());
+  EXPECT_EQ(Actions(id).size(), n) << "a repeated answer writes nothing";
+}
 
 }  // namespace
 }  // namespace fleet::tunnel
