@@ -1,0 +1,7 @@
+# expect: final-no-shell
+FROM debian:12.8-slim AS builder
+RUN apt-get update && apt-get install -y --no-install-recommends g++ && rm -rf /var/lib/apt/lists/*
+FROM debian:12.8-slim AS runtime
+COPY --from=builder /out/ /
+USER 65532:65532
+ENTRYPOINT ["/app/server"]

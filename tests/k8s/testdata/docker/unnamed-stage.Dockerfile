@@ -1,0 +1,7 @@
+# expect: stages-named
+FROM debian:12.8-slim
+RUN apt-get update && apt-get install -y --no-install-recommends g++ && rm -rf /var/lib/apt/lists/*
+FROM scratch AS runtime
+COPY --from=builder /out/ /
+USER 65532:65532
+ENTRYPOINT ["/app/server"]
