@@ -1,6 +1,6 @@
 // fleet-sim: N simulated gateways sending heartbeats to `edge.up` over Kafka, with an HTTP
 // control endpoint to silence / resume devices. The devices also answer their downlink requests
-// (tunnel.start / tunnel.stop, see tunnel_agent.h). Also a "flood" mode for benchmarks that
+// (tunnel.*, config.apply, camera.*; see the *_agent.h files). Also a "flood" mode for benchmarks that
 // produces a fixed number of heartbeats as fast as possible and exits.
 #include <atomic>
 #include <csignal>
@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "edge/sim/config_agent.h"
 #include "edge/sim/dispatcher.h"
+#include "edge/sim/camera_agent.h"
 #include "edge/sim/downlink.h"
 #include "edge/sim/fleet.h"
 #include "edge/sim/heartbeat.h"
@@ -52,6 +53,8 @@ struct Config {
   absl::Duration tunnel_latency = absl::ZeroDuration();
   double config_fail_rate = 0;
   absl::Duration config_latency = absl::ZeroDuration();
+  double camera_fail_rate = 0;
+  absl::Duration camera_latency = absl::Milliseconds(50);
 
   absl::Status Validate() const {
     if (kafka_bootstrap.empty()) return absl::InvalidArgumentError("--kafka_bootstrap is required");
@@ -70,6 +73,10 @@ struct Config {
       return absl::InvalidArgumentError("--config_fail_rate must be in [0, 1]");
     if (config_latency < absl::ZeroDuration())
       return absl::InvalidArgumentError("--config_latency must not be negative");
+    if (camera_fail_rate < 0 || camera_fail_rate > 1)
+      return absl::InvalidArgumentError("--camera_fail_rate must be in [0, 1]");
+    if (camera_latency < absl::ZeroDuration())
+      return absl::InvalidArgumentError("--camera_latency must not be negative");
     if (downlink_session_timeout < absl::Seconds(1))
       return absl::InvalidArgumentError("--downlink_session_timeout must be at least 1s");
     if (request_max_age <= absl::ZeroDuration())
@@ -96,6 +103,9 @@ class Simulator {
         configs_({.fail_rate = cfg.config_fail_rate,
                   .latency = cfg.config_latency,
                   .seed = static_cast<uint64_t>(cfg.seed) + 1}),
+        cameras_({.fail_rate = cfg.camera_fail_rate,
+                  .latency = cfg.camera_latency,
+                  .seed = static_cast<uint64_t>(cfg.seed) + 2}),
         fleet_({.devices = static_cast<int>(cfg.devices),
                 .id_prefix = cfg.id_prefix,
                 .heartbeat_interval = cfg.heartbeat_interval,
@@ -106,6 +116,7 @@ class Simulator {
                absl::Now()) {
     tunnels_.RegisterWith(dispatcher_);
     configs_.RegisterWith(dispatcher_);
+    cameras_.RegisterWith(dispatcher_);
   }
 
   Dispatcher& dispatcher() { return dispatcher_; }
@@ -175,6 +186,8 @@ class Simulator {
                                     R"(,"tunnel_extends":)", tunnels_.extends(),
                                     R"(,"config_applies":)", configs_.applies(),
                                     R"(,"config_failures":)", configs_.failures(),
+                                    R"(,"camera_commands":)", cameras_.commands(),
+                                    R"(,"camera_stream_starts":)", cameras_.stream_starts(),
                                     R"(,"requests_handled":)", dispatcher_.handled(),
                                     R"(,"requests_dropped_stale":)", dispatcher_.dropped_stale(),
                                     R"(,"requests_unknown_type":)", dispatcher_.unknown_type(),
@@ -250,6 +263,7 @@ class Simulator {
   Dispatcher dispatcher_;
   TunnelAgent tunnels_;
   ConfigAgent configs_;
+  CameraAgent cameras_;
   const DownlinkLoop* downlink_ = nullptr;
   std::atomic<uint64_t> sent_{0};
   std::atomic<uint64_t> errors_{0};
@@ -283,6 +297,8 @@ int Main(int argc, char** argv) {
   flags.Duration("tunnel_latency", &cfg.tunnel_latency, "delay before answering tunnel.* requests");
   flags.Double("config_fail_rate", &cfg.config_fail_rate, "share of config.apply requests that fail");
   flags.Duration("config_latency", &cfg.config_latency, "delay before answering config.apply requests");
+  flags.Double("camera_fail_rate", &cfg.camera_fail_rate, "share of camera.* commands that fail");
+  flags.Duration("camera_latency", &cfg.camera_latency, "delay before answering camera.* commands");
   flags.ParseOrExit(argc, argv);
   log::SetService("fleet-sim");
   if (absl::Status st = cfg.Validate(); !st.ok()) {

@@ -33,6 +33,10 @@ void Config::Register(config::FlagSet& f) {
   f.Duration("relay_interval", &relay_interval, "how often an empty transition outbox is polled");
   f.Duration("relay_reclaim_idle", &relay_reclaim_idle, "when a dead replica's claimed transitions are taken over");
   f.String("otlp_endpoint", &otlp_endpoint, "OTLP/HTTP traces endpoint (empty = no export)");
+  f.String("downlink_template", &downlink_template, "device downlink topic template for live commands");
+  f.String("reply_topic_prefix", &reply_topic_prefix,
+           "live command answers come back on <prefix><replica_id> (one topic per replica)");
+  f.Duration("command_timeout", &command_timeout, "default wait for a device's answer to a live command (max 60s)");
 }
 
 absl::Status Config::Finish() {
@@ -60,6 +64,11 @@ absl::Status Config::Finish() {
   if (sweep_interval <= absl::ZeroDuration()) return bad("sweep_interval", "must be positive");
   if (relay_interval <= absl::ZeroDuration()) return bad("relay_interval", "must be positive");
   if (kafka_session_timeout < absl::Seconds(1)) return bad("kafka_session_timeout", "must be at least 1s");
+  if (downlink_template.empty()) return bad("downlink_template", "required");
+  if (reply_topic_prefix.empty()) return bad("reply_topic_prefix", "required");
+  if (command_timeout < absl::Milliseconds(100) || command_timeout > absl::Seconds(60)) {
+    return bad("command_timeout", "must be 100ms..60s");
+  }
   if (replica_id.empty()) {
     char host[256] = {0};
     gethostname(host, sizeof(host) - 1);

@@ -36,6 +36,11 @@ struct Config {
   absl::Duration relay_interval = absl::Milliseconds(200);
   absl::Duration relay_reclaim_idle = absl::Seconds(15);
   std::string otlp_endpoint;
+  // Live commands (DeviceCommands): requests go to the device's downlink topic; answers come back
+  // on this replica's own topic "<reply_topic_prefix><replica_id>".
+  std::string downlink_template = "edge.{device_id}.down";
+  std::string reply_topic_prefix = "fleet.replies.device-online.";
+  absl::Duration command_timeout = absl::Seconds(10);
 
   void Register(config::FlagSet& flags);
   // Fills defaults that derive from other settings and checks every value; INVALID_ARGUMENT

@@ -9,6 +9,7 @@
 #include "libs/grpcx/signals.h"
 #include "libs/kafka/consumer.h"
 #include "libs/kafka/producer.h"
+#include "libs/kafka/request_reply.h"
 #include "libs/log/log.h"
 #include "libs/metrics/admin_server.h"
 #include "libs/pg/migrate.h"
@@ -21,7 +22,9 @@
 #include "services/device-online/domain/ingest.h"
 #include "services/device-online/domain/query.h"
 #include "services/device-online/domain/watch_hub.h"
+#include "services/device-online/edge/command_channel.h"
 #include "services/device-online/edge/presence_topic.h"
+#include "services/device-online/server/device_commands_service.h"
 #include "services/device-online/edge/uplink_consumer.h"
 #include "services/device-online/server/device_online_service.h"
 #include "services/device-online/storage/pg_history.h"
@@ -94,9 +97,20 @@ int Main(int argc, char** argv) {
   Sweeper sweeper(store, store, clock, SweepPolicy{.offline_after = cfg.offline_after});
   Relay relay(store, {&presence_sink, &history}, cfg.replica_id, 500, cfg.relay_reclaim_idle);
 
+  // Live commands: request/reply over Kafka on this replica's own reply topic.
+  const std::string reply_topic = ReplyTopicFor(cfg.reply_topic_prefix, cfg.replica_id);
+  auto rr = kafka::RequestReplyClient::Create({.bootstrap = cfg.kafka_bootstrap,
+                                               .reply_topic = reply_topic,
+                                               .sender = "device-online",
+                                               .downlink_template = cfg.downlink_template});
+  if (!rr.ok()) return log::FailStartup("kafka reply topic " + reply_topic, rr.status());
+  KafkaCommandChannel command_channel(**rr);
+  CommandRelay commands(query, command_channel, clock, CommandOptions{.default_timeout = cfg.command_timeout});
+
   // APIs.
   DeviceOnlineService service(query, hub);
-  auto server = grpcx::Server::Start({.address = cfg.grpc_address}, {&service}, registry);
+  DeviceCommandsService commands_service(commands);
+  auto server = grpcx::Server::Start({.address = cfg.grpc_address}, {&service, &commands_service}, registry);
   if (!server.ok()) return log::FailStartup("grpc server", server.status());
   auto admin = metrics::AdminServer::Start(
       {.address = cfg.admin_address, .port = static_cast<int>(cfg.admin_port)}, registry,
