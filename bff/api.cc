@@ -42,7 +42,8 @@ bool AcceptableRequestId(const std::string& id) {
 
 }  // namespace
 
-Api::Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiOptions options)
+Api::Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiOptions options, Access access,
+         Commands commands)
     : backends_(backends),
       registry_(std::move(registry)),
       options_(options),
@@ -56,8 +57,42 @@ Api::Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiO
                    .Register(*registry_)),
       devices_(backends.registry, backends.presence, backends.config, options.backend_timeout),
       configs_(backends.config, options.backend_timeout),
-      tunnels_(backends.tunnel, options.backend_timeout) {
+      tunnels_(backends.tunnel, options.backend_timeout),
+      access_routes_(access.auth, access.routes),
+      gate_(access.auth, access.limiter, access.calls, access.audit,
+            [this](const std::string& device) -> absl::StatusOr<std::map<std::string, std::string>> {
+              config::v1::GetDeviceRequest req;
+              req.set_name("devices/" + device);
+              CallContext c;
+              c.deadline = absl::Now() + options_.backend_timeout;
+              auto d = backends_.registry.Get(req, c);
+              if (!d.ok()) return d.status();
+              return std::map<std::string, std::string>(d->labels().begin(), d->labels().end());
+            },
+            access.gate, *registry_) {
+  static RealClock clock;
+  if (commands.backend == nullptr) {
+    own_backend_ = commands::NewUnconfiguredCommandBackend();
+    commands.backend = own_backend_.get();
+  }
+  if (commands.streams == nullptr) {
+    own_streams_ = std::make_unique<commands::MemoryStreamStore>(clock);
+    commands.streams = own_streams_.get();
+  }
+  if (commands.breaker == nullptr) {
+    own_breaker_ = std::make_unique<commands::CircuitBreaker>();
+    commands.breaker = own_breaker_.get();
+  }
+  if (commands.idempotency == nullptr) {
+    own_idempotency_ = std::make_unique<idempotency::MemoryStore>(clock);
+    commands.idempotency = own_idempotency_.get();
+  }
+  camera_ = std::make_unique<commands::CameraRoutes>(*commands.backend, *commands.streams, commands.device_limiter,
+                                                     *commands.breaker, clock, commands.camera);
+  idempotency_ = std::make_unique<idempotency::Guard>(*commands.idempotency);
   devices_.Register(router_);
+  access_routes_.Register(router_);
+  camera_->Register(router_);
   configs_.Register(router_);
   tunnels_.Register(router_);
   router_.Add("GET", "/v1/devices/{device}/presence",
@@ -69,6 +104,16 @@ Api::Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiO
   });
   router_.Add("GET", "/readyz", [this](const http::Request&, const PathVars&) { return Ready(); });
   router_.Add("GET", "/metrics", [this](const http::Request&, const PathVars&) { return Metrics(); });
+}
+
+absl::Status Api::CheckPolicy() const {
+  std::vector<std::string> missing;
+  for (const auto& [method, pattern] : router_.Routes()) {
+    if (auth::FindPolicy(method, pattern) == nullptr) missing.push_back(absl::StrCat(method, " ", pattern));
+  }
+  if (missing.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("routes without an access policy entry (bff/auth/policy.cc): ", absl::StrJoin(missing, "; ")));
 }
 
 CallContext Api::Context(const http::Request& r) const { return ContextFor(r, options_.backend_timeout); }
@@ -87,12 +132,26 @@ http::Response Api::Handle(const http::Request& r) {
   http::Request req = r;
   req.headers["x-request-id"] = request_id;
   req.headers["traceparent"] = trace::FormatTraceparent(span.context());
+  // The operator id handlers use comes from the authenticated principal only.
+  req.headers.erase(kOperatorHeader);
 
   Router::Match m = router_.Find(r.method, r.path);
   http::Response resp;
   std::string route = m.pattern.empty() ? "unmatched" : m.pattern;
   if (m.handler != nullptr) {
-    resp = (*m.handler)(req, m.vars);
+    const auth::Admission admission = gate_.Admit(req, m.pattern, m.vars);
+    if (admission.reject) {
+      resp = *admission.reject;
+    } else {
+      if (admission.principal) req.headers[kOperatorHeader] = admission.principal->Actor();
+      auth::ScopedPrincipal who(admission.principal ? &*admission.principal : nullptr);
+      // Idempotency-Key: a repeated POST of the same caller is replayed, not run again.
+      const std::string caller = admission.principal ? admission.principal->Actor() : "anonymous";
+      resp = idempotency_->Handle(req, caller, [&] { return (*m.handler)(req, m.vars); });
+    }
+    resp.headers.insert(resp.headers.end(), admission.headers.begin(), admission.headers.end());
+    gate_.Record(admission, req, m.pattern, resp.status, absl::Now() - start);
+    if (admission.principal) span.SetAttribute("enduser.id", admission.principal->Actor());
   } else if (m.method_mismatch) {
     resp = Json(405, status::ToHttpJson(
                          status::MakeError(absl::StatusCode::kInvalidArgument, "METHOD_NOT_ALLOWED",

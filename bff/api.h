@@ -2,7 +2,15 @@
 
 #include <memory>
 
+#include "bff/auth/gate.h"
+#include "bff/auth/routes.h"
+#include "bff/auth/service.h"
+#include "bff/commands/camera_routes.h"
+#include "bff/commands/circuit_breaker.h"
+#include "bff/commands/command_backend.h"
+#include "bff/commands/stream_store.h"
 #include "bff/config_backend.h"
+#include "bff/idempotency/idempotency.h"
 #include "bff/config_routes.h"
 #include "bff/device_routes.h"
 #include "bff/presence_backend.h"
@@ -29,15 +37,46 @@ struct ApiOptions {
   absl::Duration backend_timeout = absl::Seconds(5);
 };
 
+// Access control of the API (see bff/auth/gate.h). `auth` is required unless gate.disabled;
+// `limiter` null = no rate limiting; `calls` null = no per-key call log; `audit` null = no
+// audit log (only with auth disabled).
+struct Access {
+  auth::AuthService* auth = nullptr;
+  ratelimit::Limiter* limiter = nullptr;
+  auth::CallLog* calls = nullptr;
+  auth::Store* audit = nullptr;
+  auth::GateOptions gate;
+  auth::RoutesOptions routes;
+};
+
+// Live device commands and Idempotency-Key. Any null member gets an in-process default (streams,
+// breaker, idempotency keys per replica; no per-device rate limit; backend: 503 "device
+// commands are not configured").
+struct Commands {
+  commands::CommandBackend* backend = nullptr;
+  commands::StreamStore* streams = nullptr;
+  ratelimit::Limiter* device_limiter = nullptr;
+  commands::CircuitBreaker* breaker = nullptr;
+  idempotency::Store* idempotency = nullptr;
+  commands::CameraOptions camera;
+};
+
 // The HTTP/JSON API (AIP conventions): routing, request ids, W3C trace context, AIP-193 errors,
 // per-route metrics, readiness of every backend, and the handlers (device and tunnel routes live
-// in DeviceRoutes / ConfigRoutes / TunnelRoutes). Thread-safe; Handle() runs on the server's threads.
+// in DeviceRoutes / ConfigRoutes / TunnelRoutes / auth::AuthRoutes), and access control: every
+// matched route passes auth::Gate (authentication, the policy table, rate limits) before its
+// handler, and the operator id the handlers see (kOperatorHeader) is the authenticated
+// principal's, never the client's. Thread-safe; Handle() runs on the server's threads.
 class Api {
  public:
-  Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiOptions options = {});
+  Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiOptions options, Access access,
+      Commands commands = {});
 
   http::Response Handle(const http::Request& request);
   const Router& router() const { return router_; }
+  // FAILED_PRECONDITION naming every registered route without an access policy entry (main
+  // refuses to start then; such routes answer 500 AUTH_NO_POLICY).
+  absl::Status CheckPolicy() const;
 
  private:
   http::Response GetPresence(const http::Request& r, const PathVars& vars);
@@ -55,6 +94,15 @@ class Api {
   DeviceRoutes devices_;
   ConfigRoutes configs_;
   TunnelRoutes tunnels_;
+  auth::AuthRoutes access_routes_;
+  auth::Gate gate_;
+  // Defaults for members of Commands left null, then the routes using them.
+  std::unique_ptr<commands::CommandBackend> own_backend_;
+  std::unique_ptr<commands::StreamStore> own_streams_;
+  std::unique_ptr<commands::CircuitBreaker> own_breaker_;
+  std::unique_ptr<idempotency::Store> own_idempotency_;
+  std::unique_ptr<commands::CameraRoutes> camera_;
+  std::unique_ptr<idempotency::Guard> idempotency_;
 };
 
 }  // namespace fleet::bff

@@ -8,6 +8,8 @@
 
 #include "absl/synchronization/mutex.h"
 #include "bff/api.h"
+#include "bff/auth/memory_store.h"
+#include "bff/auth/service.h"
 #include "bff/fake_config_backend.h"
 #include "gtest/gtest.h"
 #include "libs/status/status.h"
@@ -291,13 +293,81 @@ class FakeTunnel : public TunnelBackend {
   tunnel::v1::CloseTunnelRequest last_close;
 };
 
-// An Api over the four fakes; Call() goes through Api::Handle like the HTTP server does.
+// Users, sessions and keys of an in-memory auth store for tests; time is a settable fake.
+class TestAccess {
+ public:
+  TestAccess()
+      : auth_(store_, {.session_ttl = absl::Hours(1),
+                       .password_iterations = 1000,
+                       .cache_ttl = absl::Seconds(5),
+                       .clock = [this] { return Now(); }}) {}
+
+  absl::Time Now() {
+    absl::MutexLock l(&mu_);
+    return now_;
+  }
+  void Advance(absl::Duration d) {
+    absl::MutexLock l(&mu_);
+    now_ += d;
+  }
+  void SetNow(absl::Time t) {
+    absl::MutexLock l(&mu_);
+    now_ = t;
+  }
+  // Creates the user (once) and returns headers carrying a fresh session of it.
+  std::map<std::string, std::string> SessionOf(const std::string& user, const std::string& role) {
+    if (!auth_.GetUser(user).ok()) {
+      auto u = auth_.CreateUser(user, user, role, "password-" + user);
+      EXPECT_TRUE(u.ok()) << u.status();
+    }
+    auto s = auth_.SignIn(user, "password-" + user);
+    EXPECT_TRUE(s.ok()) << s.status();
+    return {{"cookie", std::string(auth::kSessionCookie) + "=" + (s.ok() ? s->token : "")}};
+  }
+  // A new API key with `classes` (and `devices`), as headers.
+  std::map<std::string, std::string> KeyOf(std::vector<std::string> classes, std::vector<std::string> devices = {},
+                                           std::optional<absl::Time> expire = std::nullopt,
+                                           std::string rate_limits = "") {
+    auth::ApiKey spec;
+    spec.display_name = "test key";
+    spec.scope.route_classes = std::move(classes);
+    spec.scope.device_ids = std::move(devices);
+    spec.expire_time = expire;
+    spec.rate_limits = std::move(rate_limits);
+    auto k = auth_.CreateKey(spec, "admin");
+    EXPECT_TRUE(k.ok()) << k.status();
+    last_key_id = k.ok() ? k->key.id : "";
+    return {{"authorization", "Bearer " + (k.ok() ? k->plaintext : "")}};
+  }
+
+  auth::MemoryStore store_;
+  auth::AuthService auth_;
+  std::string last_key_id;
+
+ private:
+  absl::Mutex mu_;
+  absl::Time now_ ABSL_GUARDED_BY(mu_) = absl::FromUnixSeconds(1'800'000'000);
+};
+
+// An Api over the four fakes with an in-memory auth store; Call() goes through Api::Handle like
+// the HTTP server does, signed in as the admin "admin" unless the headers carry a credential
+// (cookie, authorization, x-api-key) or the call is CallAnonymous().
 class ApiHarness : public ::testing::Test {
  protected:
-  ApiHarness() : api_({presence_, registry_, config_, tunnel_}, std::make_shared<prometheus::Registry>()) {}
+  explicit ApiHarness(auth::GateOptions gate = {})
+      : api_({presence_, registry_, config_, tunnel_}, std::make_shared<prometheus::Registry>(), {},
+             {.auth = &access_.auth_, .limiter = &limiter_, .calls = &call_log_, .audit = &access_.store_, .gate = gate}),
+        admin_(access_.SessionOf("admin", "admin")) {}
 
   http::Response Call(std::string method, std::string path, std::map<std::string, std::string> query = {},
                       std::map<std::string, std::string> headers = {}, std::string body = "") {
+    if (!headers.count("cookie") && !headers.count("authorization") && !headers.count("x-api-key")) {
+      headers.insert(admin_.begin(), admin_.end());
+    }
+    return CallAnonymous(std::move(method), std::move(path), std::move(query), std::move(headers), std::move(body));
+  }
+  http::Response CallAnonymous(std::string method, std::string path, std::map<std::string, std::string> query = {},
+                               std::map<std::string, std::string> headers = {}, std::string body = "") {
     http::Request r;
     r.method = std::move(method);
     r.path = std::move(path);
@@ -310,6 +380,7 @@ class ApiHarness : public ::testing::Test {
     r.query = std::move(query);
     r.headers = std::move(headers);
     r.body = std::move(body);
+    r.remote_address = "127.0.0.1";
     return api_.Handle(r);
   }
   static std::string HeaderOf(const http::Response& r, const std::string& name) {
@@ -335,7 +406,12 @@ class ApiHarness : public ::testing::Test {
   FakeRegistry registry_;
   FakeConfig config_;
   FakeTunnel tunnel_;
+  TestAccess access_;
+  ratelimit::LocalLimiter limiter_;
+  prometheus::Registry call_log_registry_;
+  auth::CallLog call_log_{access_.store_, call_log_registry_, absl::Hours(1)};  // Flush() by hand
   Api api_;
+  std::map<std::string, std::string> admin_;
 };
 
 }  // namespace fleet::bff::testing

@@ -16,7 +16,7 @@ class ConfigRoutesTest : public testing::ApiHarness {
   static std::string Meta(const http::Response& r, const char* key) {
     return Parse(r.body)["error"]["details"][0]["metadata"][key].GetString();
   }
-  const std::map<std::string, std::string> alice_{{"x-fleet-operator", "alice@ops"}};
+  const std::map<std::string, std::string> alice_ = access_.SessionOf("alice@ops", "operator");
 };
 
 // --- device config ---
@@ -99,12 +99,16 @@ TEST_F(ConfigRoutesTest, ApplyConflictIs409WithTheCurrentVersion) {
 }
 
 TEST_F(ConfigRoutesTest, ApplyNeedsTheOperator) {
-  http::Response none = Call("POST", "/v1/devices/gw-1/config:apply", {}, {}, R"({"config":{}})");
+  http::Response none = CallAnonymous("POST", "/v1/devices/gw-1/config:apply", {}, {}, R"({"config":{}})");
   EXPECT_EQ(none.status, 401);
-  EXPECT_EQ(Reason(none), "UNAUTHENTICATED");
-  EXPECT_EQ(Call("POST", "/v1/devices/gw-1/config:apply", {}, {{"x-fleet-operator", "a b"}}, R"({"config":{}})")
-                .status,
-            400);
+  EXPECT_EQ(Reason(none), "AUTH_REQUIRED");
+  http::Response header_only =
+      CallAnonymous("POST", "/v1/devices/gw-1/config:apply", {}, {{"x-fleet-operator", "alice"}}, R"({"config":{}})");
+  EXPECT_EQ(header_only.status, 401);  // the old interim header is no credential
+  http::Response viewer = Call("POST", "/v1/devices/gw-1/config:apply", {}, access_.SessionOf("victor", "viewer"),
+                               R"({"config":{}})");
+  EXPECT_EQ(viewer.status, 403);
+  EXPECT_EQ(Reason(viewer), "AUTH_FORBIDDEN");
   EXPECT_EQ(config_.last_set.device(), "");  // nothing reached the service
 }
 
@@ -156,7 +160,7 @@ TEST_F(ConfigRoutesTest, Rollback) {
   for (const char* bad : {"", "{}", R"({"version":0})", R"({"version":"x"})", R"({"version":2,"config":{}})"}) {
     EXPECT_EQ(Call("POST", "/v1/devices/gw-1/config:rollback", {}, alice_, bad).status, 400) << bad;
   }
-  EXPECT_EQ(Call("POST", "/v1/devices/gw-1/config:rollback", {}, {}, R"({"version":2})").status, 401);
+  EXPECT_EQ(CallAnonymous("POST", "/v1/devices/gw-1/config:rollback", {}, {}, R"({"version":2})").status, 401);
   config_.fail = status::MakeError(absl::StatusCode::kNotFound, "CONFIG_VERSION_NOT_FOUND", "gone",
                                    {{"version", "2"}});
   http::Response nf = Call("POST", "/v1/devices/gw-1/config:rollback", {}, alice_, R"({"version":2})");
@@ -305,7 +309,7 @@ TEST_F(ConfigRoutesTest, PutTemplateErrors) {
   EXPECT_EQ(Field(Call("PUT", "/v1/configTemplates/global", {}, alice_, R"({"config":[]})")), "config");
   EXPECT_EQ(Field(Call("PUT", "/v1/configTemplates/global", {}, alice_, "")), "body");
   EXPECT_EQ(Field(Call("PUT", "/v1/configTemplates/global", {}, alice_, R"({"config":{},"name":"x"})")), "name");
-  EXPECT_EQ(Call("PUT", "/v1/configTemplates/global", {}, {}, R"({"config":{}})").status, 401);
+  EXPECT_EQ(CallAnonymous("PUT", "/v1/configTemplates/global", {}, {}, R"({"config":{}})").status, 401);
   EXPECT_EQ(config_.last_put_template.template_().name(), "");  // none reached the service
 
   config_.fail = status::MakeError(absl::StatusCode::kAborted, "TEMPLATE_REVISION_MISMATCH", "changed",
@@ -325,7 +329,7 @@ TEST_F(ConfigRoutesTest, DeleteTemplate) {
   ASSERT_EQ(Call("DELETE", "/v1/configTemplates/global", {}, alice_).status, 200);
   EXPECT_FALSE(config_.last_delete_template.has_expected_revision());
   EXPECT_EQ(Call("DELETE", "/v1/configTemplates/global", {{"expected_revision", "x"}}, alice_).status, 400);
-  EXPECT_EQ(Call("DELETE", "/v1/configTemplates/global").status, 401);
+  EXPECT_EQ(CallAnonymous("DELETE", "/v1/configTemplates/global").status, 401);
 
   config_.fail = status::MakeError(absl::StatusCode::kNotFound, "TEMPLATE_NOT_FOUND", "none",
                                    {{"template", "groups/x"}});

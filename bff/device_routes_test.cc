@@ -158,6 +158,7 @@ TEST_F(DeviceRoutesTest, BatchGetByBodyOrRepeatedQuery) {
   r.path = "/v1/devices:batchGet";
   r.target = "/v1/devices:batchGet?names=a&names=devices%2Fb,c";
   r.query = {{"names", "devices/b,c"}};
+  r.headers = admin_;
   http::Response get = api_.Handle(r);
   ASSERT_EQ(get.status, 200) << get.body;
   ASSERT_EQ(registry_.last_batch.names_size(), 3);

@@ -12,9 +12,9 @@
 
 namespace fleet::bff {
 
-// HTTP header naming the operator on whose behalf a write (tunnel, config, template) is made.
-// INTERIM: until sign-in and roles land (issue 6) the BFF trusts this header as sent; once
-// sessions exist the operator id comes from the authenticated caller and the header is ignored.
+// Internal header naming the operator on whose behalf a write (tunnel, config, template) is made.
+// The Api deletes whatever a client sent under this name and sets it to the authenticated
+// caller (user name, "apiKey:<id>" or "local-admin") before any handler runs.
 inline constexpr char kOperatorHeader[] = "x-fleet-operator";
 
 // Shared helpers of the BFF's handlers. All are pure / thread-safe.

@@ -2,11 +2,20 @@
 #include <memory>
 
 #include "bff/api.h"
+#include "bff/auth/call_log.h"
+#include "bff/auth/pg_store.h"
+#include "bff/auth/service.h"
 #include "bff/config_backend.h"
 #include "bff/presence_backend.h"
 #include "bff/registry_backend.h"
+#include "bff/ratelimit/limiter.h"
+#include "bff/ratelimit/redis_limiter.h"
+#include "bff/ratelimit/windows.h"
 #include "bff/tunnel_backend.h"
 #include "libs/config/flags.h"
+#include "libs/pg/migrate.h"
+#include "libs/pg/pool.h"
+#include "libs/redis/client.h"
 #include "libs/grpcx/signals.h"
 #include "libs/http/server.h"
 #include "libs/log/log.h"
@@ -27,8 +36,50 @@ struct Config {
   std::string otlp_endpoint;
   int64_t threads = 8;
   absl::Duration backend_timeout = absl::Seconds(5);
+  // Access control.
+  std::string auth = "enabled";  // "disabled": development only, everyone is an admin
+  std::string pg_url;            // the BFF's own database (fleet_bff)
+  int64_t pg_pool_size = 8;
+  std::string bootstrap_admin;   // name:password, creates the first admin when there is no user
+  absl::Duration session_ttl = absl::Hours(12);
+  absl::Duration auth_cache_ttl = absl::Seconds(5);
+  int64_t password_iterations = 210'000;
+  bool secure_cookie = false;
+  // Rate limiting.
+  std::string redis;  // host:port; empty = per-replica in-process limits
+  absl::Duration redis_timeout = absl::Milliseconds(100);
+  std::string key_rate_limits = "100/1s,2000/1m";
+  std::string user_rate_limits = "100/1s,3000/1m";
+  std::string signin_rate_limits = "20/1m";
+  std::string device_command_limits = "5/1s,60/1m";
+  absl::Duration camera_timeout = absl::Seconds(8);
+  std::vector<ratelimit::Window> key_windows, user_windows, signin_windows, device_command_windows;
 
-  absl::Status Validate() const {
+  absl::Status Validate() {
+    if (auth != "enabled" && auth != "disabled") return absl::InvalidArgumentError("--auth must be enabled or disabled");
+    if (auth == "enabled" && pg_url.empty()) {
+      return absl::InvalidArgumentError(
+          "--pg_url (database fleet_bff) is required; --auth=disabled runs without access control (development only)");
+    }
+    if (pg_pool_size < 1 || pg_pool_size > 64) return absl::InvalidArgumentError("--pg_pool_size must be 1..64");
+    if (session_ttl < absl::Minutes(1)) return absl::InvalidArgumentError("--session_ttl must be at least 1m");
+    if (auth_cache_ttl < absl::ZeroDuration()) return absl::InvalidArgumentError("--auth_cache_ttl must be >= 0");
+    if (password_iterations < 10'000 || password_iterations > 10'000'000) {
+      return absl::InvalidArgumentError("--password_iterations must be 10000..10000000");
+    }
+    if (redis_timeout <= absl::ZeroDuration()) return absl::InvalidArgumentError("--redis_timeout must be positive");
+    for (auto [flag, spec, out] : {std::tuple{"--key_rate_limits", &key_rate_limits, &key_windows},
+                                   std::tuple{"--user_rate_limits", &user_rate_limits, &user_windows},
+                                   std::tuple{"--signin_rate_limits", &signin_rate_limits, &signin_windows},
+                                   std::tuple{"--device_command_limits", &device_command_limits,
+                                              &device_command_windows}}) {
+      auto w = ratelimit::ParseWindows(*spec);
+      if (!w.ok()) return absl::InvalidArgumentError(absl::StrCat(flag, ": ", w.status().message()));
+      *out = *w;
+    }
+    if (camera_timeout < absl::Seconds(1) || camera_timeout > absl::Seconds(60)) {
+      return absl::InvalidArgumentError("--camera_timeout must be 1s..60s");
+    }
     if (http_port < 0 || http_port > 65535) return absl::InvalidArgumentError("--http_port must be 0..65535");
     if (device_online.empty()) return absl::InvalidArgumentError("--device_online is required");
     if (threads < 1 || threads > 256) return absl::InvalidArgumentError("--threads must be 1..256");
@@ -51,6 +102,28 @@ int Main(int argc, char** argv) {
   flags.String("otlp_endpoint", &cfg.otlp_endpoint, "OTLP/HTTP traces endpoint (empty = no export)");
   flags.Int("threads", &cfg.threads, "HTTP handler threads");
   flags.Duration("backend_timeout", &cfg.backend_timeout, "deadline of each service call");
+  flags.String("auth", &cfg.auth,
+               "enabled | disabled (DEVELOPMENT ONLY: no sign-in, every request is the admin local-admin)");
+  flags.String("pg_url", &cfg.pg_url, "PostgreSQL URL of the BFF's database fleet_bff (users, sessions, keys, audit)");
+  flags.Int("pg_pool_size", &cfg.pg_pool_size, "PostgreSQL connections");
+  flags.String("bootstrap_admin", &cfg.bootstrap_admin,
+               "name:password of an admin created when there is no user yet (env FLEET_BOOTSTRAP_ADMIN)");
+  flags.Duration("session_ttl", &cfg.session_ttl, "lifetime of a sign-in session (cookie fleet_session)");
+  flags.Duration("auth_cache_ttl", &cfg.auth_cache_ttl,
+                 "how long a replica trusts a verified session/key before re-reading it (revocations on other "
+                 "replicas take effect within this)");
+  flags.Int("password_iterations", &cfg.password_iterations, "PBKDF2-HMAC-SHA256 iterations for new passwords");
+  flags.Bool("secure_cookie", &cfg.secure_cookie, "mark the session cookie Secure (serve over HTTPS)");
+  flags.String("redis", &cfg.redis, "Redis host:port for cluster-wide rate limits (empty = per-replica limits)");
+  flags.Duration("redis_timeout", &cfg.redis_timeout, "connect/command timeout of rate limit calls to Redis");
+  flags.String("device_command_limits", &cfg.device_command_limits,
+               "live commands allowed per device, across callers (e.g. 5/1s,60/1m; empty = unlimited)");
+  flags.Duration("camera_timeout", &cfg.camera_timeout, "how long a camera command waits for the device");
+  flags.String("key_rate_limits", &cfg.key_rate_limits,
+               "default limits per API key and route class, e.g. 100/1s,2000/1m (empty = none); a key's own "
+               "limits replace them");
+  flags.String("user_rate_limits", &cfg.user_rate_limits, "limits per signed-in user and route class (empty = none)");
+  flags.String("signin_rate_limits", &cfg.signin_rate_limits, "limits of POST /v1/sessions per client address");
   flags.ParseOrExit(argc, argv);
   log::SetService("fleet-bff");
   if (absl::Status st = cfg.Validate(); !st.ok()) return log::FailStartup("invalid configuration", st);
@@ -67,7 +140,88 @@ int Main(int argc, char** argv) {
       cfg.tunnel.empty() ? NewUnconfiguredTunnelBackend() : NewGrpcTunnelBackend(cfg.tunnel);
   if (cfg.device_config.empty()) log::Warn("--device_config not set: device and config routes answer 503", {});
   if (cfg.tunnel.empty()) log::Warn("--tunnel not set: tunnel routes answer 503", {});
-  Api api({*presence, *device_config, *config_versions, *tunnel}, registry, {.backend_timeout = cfg.backend_timeout});
+
+  // Access control: users, sessions, keys and logs in fleet_bff; rate limits in Redis.
+  Access access;
+  std::unique_ptr<pg::Pool> pool;
+  std::unique_ptr<auth::PgStore> store;
+  std::unique_ptr<auth::AuthService> auth_service;
+  std::unique_ptr<auth::CallLog> call_log;
+  if (cfg.auth == "disabled") {
+    log::Warn("AUTHENTICATION IS DISABLED (--auth=disabled): every request is treated as the admin local-admin. "
+              "Development only; never expose this BFF.", {});
+    access.gate.disabled = true;
+  } else {
+    auto p = pg::Pool::Connect({.url = cfg.pg_url, .pool_size = static_cast<int>(cfg.pg_pool_size)});
+    if (!p.ok()) return log::FailStartup("fleet_bff database", p.status());
+    pool = std::move(*p);
+    if (absl::Status st = pg::Migrate(*pool, auth::BffMigrations()); !st.ok()) return log::FailStartup("migrate fleet_bff", st);
+    store = std::make_unique<auth::PgStore>(*pool);
+    auth_service = std::make_unique<auth::AuthService>(
+        *store, auth::AuthOptions{.session_ttl = cfg.session_ttl,
+                                  .password_iterations = static_cast<int>(cfg.password_iterations),
+                                  .cache_ttl = cfg.auth_cache_ttl});
+    if (!cfg.bootstrap_admin.empty()) {
+      auto created = auth_service->Bootstrap(cfg.bootstrap_admin);
+      if (!created.ok()) return log::FailStartup("bootstrap admin", created.status());
+      log::Info(*created ? "bootstrap admin created" : "bootstrap admin skipped: users exist",
+                {{"user", cfg.bootstrap_admin.substr(0, cfg.bootstrap_admin.find(':'))}});
+    }
+    call_log = std::make_unique<auth::CallLog>(*store, *registry);
+    access.auth = auth_service.get();
+    access.calls = call_log.get();
+    access.audit = store.get();
+  }
+  std::unique_ptr<ratelimit::Limiter> limiter;
+  if (cfg.redis.empty()) {
+    log::Warn("--redis not set: rate limits are per replica (in-process)", {});
+    limiter = std::make_unique<ratelimit::LocalLimiter>();
+  } else {
+    auto ro = redis::OptionsFromAddr(cfg.redis);
+    if (!ro.ok()) return log::FailStartup("--redis", ro.status());
+    ro->connect_timeout = ro->command_timeout = cfg.redis_timeout;
+    ro->pool_size = static_cast<int>(cfg.threads);
+    limiter = std::make_unique<ratelimit::RedisLimiter>(*ro, *registry);
+  }
+  access.limiter = limiter.get();
+  access.gate.key_limits = cfg.key_windows;
+  access.gate.user_limits = cfg.user_windows;
+  access.gate.signin_limits = cfg.signin_windows;
+  access.routes.secure_cookie = cfg.secure_cookie;
+
+  // Live commands: streams and Idempotency-Keys shared through Redis when there is one.
+  std::unique_ptr<redis::Client> shared_redis;
+  if (!cfg.redis.empty()) {
+    auto ro = redis::OptionsFromAddr(cfg.redis);
+    ro->connect_timeout = ro->command_timeout = std::max(cfg.redis_timeout, absl::Milliseconds(500));
+    ro->pool_size = static_cast<int>(cfg.threads);
+    auto c = redis::Client::Connect(*ro);
+    if (c.ok()) {
+      shared_redis = std::move(*c);
+    } else {
+      log::Warn("Redis unreachable at start: camera streams and Idempotency-Keys are per replica",
+                {{"error", std::string(c.status().message())}});
+    }
+  }
+  RealClock clock;
+  std::unique_ptr<commands::CommandBackend> command_backend = commands::NewGrpcCommandBackend(cfg.device_online);
+  std::unique_ptr<commands::StreamStore> streams;
+  std::unique_ptr<idempotency::Store> idempotency_store;
+  if (shared_redis) {
+    streams = std::make_unique<commands::RedisStreamStore>(*shared_redis, clock);
+    idempotency_store = std::make_unique<idempotency::RedisStore>(*shared_redis);
+  }
+  commands::CircuitBreaker breaker;
+  Commands cmds{.backend = command_backend.get(),
+                .streams = streams.get(),
+                .device_limiter = limiter.get(),
+                .breaker = &breaker,
+                .idempotency = idempotency_store.get(),
+                .camera = {.command_timeout = cfg.camera_timeout, .device_limits = cfg.device_command_windows}};
+
+  Api api({*presence, *device_config, *config_versions, *tunnel}, registry, {.backend_timeout = cfg.backend_timeout},
+          access, cmds);
+  if (absl::Status st = api.CheckPolicy(); !st.ok()) return log::FailStartup("access policy", st);
   auto server = http::Server::Start(
       {.address = cfg.http_address, .port = static_cast<int>(cfg.http_port), .threads = static_cast<int>(cfg.threads)},
       [&api](const http::Request& r) { return api.Handle(r); });
@@ -76,10 +230,12 @@ int Main(int argc, char** argv) {
     return 1;
   }
   log::Info("listening", {{"http_port", (*server)->port()}, {"device_online", cfg.device_online},
-                        {"device_config", cfg.device_config}, {"tunnel", cfg.tunnel}});
+                        {"device_config", cfg.device_config}, {"tunnel", cfg.tunnel}, {"auth", cfg.auth},
+                        {"redis", cfg.redis}});
   const int sig = grpcx::WaitForShutdownSignal();
   log::Info("shutting down", {{"signal", sig}});
   (*server)->Stop();
+  if (call_log) call_log->Flush();
   if (*exporter) (*exporter)->Shutdown();
   return 0;
 }

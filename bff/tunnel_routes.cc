@@ -37,7 +37,7 @@ http::Response TunnelRoutes::Open(const http::Request& r, const std::string& dev
   tunnel::v1::OpenTunnelRequest req;
   if (absl::Status st = ParseJsonBody(r, req, /*allow_empty=*/true); !st.ok()) return Error(st, r);
   absl::Status st = SameOrEmpty(req.device_id(), device_id, "deviceId", "deviceId in the body differs from the path");
-  if (st.ok()) st = SameOrEmpty(req.operator_id(), *op, "operatorId", "the operator comes from X-Fleet-Operator");
+  if (st.ok()) st = SameOrEmpty(req.operator_id(), *op, "operatorId", "the operator is the signed-in caller; leave operatorId out");
   if (!st.ok()) return Error(st, r);
   req.set_device_id(device_id);
   req.set_operator_id(*op);
@@ -60,7 +60,7 @@ http::Response TunnelRoutes::Extend(const http::Request& r, const std::string& i
   tunnel::v1::ExtendTunnelRequest req;
   if (absl::Status st = ParseJsonBody(r, req, /*allow_empty=*/true); !st.ok()) return Error(st, r);
   absl::Status st = SameOrEmpty(req.name(), TunnelName(id), "name", "the name in the body differs from the path");
-  if (st.ok()) st = SameOrEmpty(req.operator_id(), *op, "operatorId", "the operator comes from X-Fleet-Operator");
+  if (st.ok()) st = SameOrEmpty(req.operator_id(), *op, "operatorId", "the operator is the signed-in caller; leave operatorId out");
   if (!st.ok()) return Error(st, r);
   req.set_name(TunnelName(id));
   req.set_operator_id(*op);
@@ -75,7 +75,7 @@ http::Response TunnelRoutes::Close(const http::Request& r, const std::string& id
   tunnel::v1::CloseTunnelRequest req;
   if (absl::Status st = ParseJsonBody(r, req, /*allow_empty=*/true); !st.ok()) return Error(st, r);
   absl::Status st = SameOrEmpty(req.name(), TunnelName(id), "name", "the name in the body differs from the path");
-  if (st.ok()) st = SameOrEmpty(req.operator_id(), *op, "operatorId", "the operator comes from X-Fleet-Operator");
+  if (st.ok()) st = SameOrEmpty(req.operator_id(), *op, "operatorId", "the operator is the signed-in caller; leave operatorId out");
   if (!st.ok()) return Error(st, r);
   req.set_name(TunnelName(id));
   req.set_operator_id(*op);

@@ -10,7 +10,7 @@ namespace {
 
 class TunnelRoutesTest : public testing::ApiHarness {
  protected:
-  const std::map<std::string, std::string> alice_{{"x-fleet-operator", "alice@ops"}};
+  const std::map<std::string, std::string> alice_ = access_.SessionOf("alice@ops", "operator");
 };
 
 TEST_F(TunnelRoutesTest, OpenSaysHowToConnect) {
@@ -35,15 +35,18 @@ TEST_F(TunnelRoutesTest, OpenWithEmptyBodyUsesDefaults) {
   EXPECT_FALSE(tunnel_.last_open.has_ttl());
 }
 
-TEST_F(TunnelRoutesTest, OperatorHeaderIsRequiredAndChecked) {
-  http::Response none = Call("POST", "/v1/devices/gw-1/tunnels");
+TEST_F(TunnelRoutesTest, OperatorComesFromTheSignedInUser) {
+  http::Response none = CallAnonymous("POST", "/v1/devices/gw-1/tunnels");
   EXPECT_EQ(none.status, 401);
-  EXPECT_EQ(Reason(none), "UNAUTHENTICATED");
-  http::Response bad = Call("POST", "/v1/devices/gw-1/tunnels", {}, {{"x-fleet-operator", "a b;c"}});
-  EXPECT_EQ(bad.status, 400);
-  EXPECT_EQ(Call("POST", "/v1/tunnels/t-1:extend").status, 401);
-  EXPECT_EQ(Call("POST", "/v1/tunnels/t-1:close").status, 401);
+  EXPECT_EQ(Reason(none), "AUTH_REQUIRED");
+  EXPECT_EQ(CallAnonymous("POST", "/v1/tunnels/t-1:extend").status, 401);
+  EXPECT_EQ(CallAnonymous("POST", "/v1/tunnels/t-1:close").status, 401);
   EXPECT_EQ(tunnel_.last_open.device_id(), "");  // nothing reached the service
+  // A client-sent X-Fleet-Operator header is ignored: the operator is the session's user.
+  auto headers = alice_;
+  headers["x-fleet-operator"] = "mallory";
+  ASSERT_EQ(Call("POST", "/v1/devices/gw-1/tunnels", {}, headers).status, 200);
+  EXPECT_EQ(tunnel_.last_open.operator_id(), "alice@ops");
 }
 
 TEST_F(TunnelRoutesTest, BodyCannotOverrideIdentity) {

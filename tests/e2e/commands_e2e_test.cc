@@ -25,6 +25,9 @@ using testing::Process;
 using testing::WaitFor;
 
 class CommandsE2ETest : public ::testing::Test {
+ public:
+  static int BffPort() { return bff_port_; }
+
  protected:
   static void SetUpTestSuite() {
     auto redis = testing::RedisServer::Start();
@@ -47,6 +50,14 @@ class CommandsE2ETest : public ::testing::Test {
                                   "--offline_after=3s", "--replica_id=e2e-0"});
     ASSERT_TRUE(online.ok()) << online.status();
     online_ = online->release();
+    bff_port_ = testing::FreePort();
+    auto bff = Process::Spawn({Bin("bff/fleet-bff"), "--http_port=" + std::to_string(bff_port_),
+                               "--device_online=127.0.0.1:" + std::to_string(online_port_),
+                               "--redis=" + redis_->addr(), "--auth=disabled",
+                               // The loop below is about the stream registry, not callers' limits.
+                               "--user_rate_limits="});
+    ASSERT_TRUE(bff.ok()) << bff.status();
+    bff_ = bff->release();
     fast_ = StartSim("cam-", 2, "20ms");
     slow_ = StartSim("slow-", 1, "3s");
     stub_ = presence::v1::DeviceCommands::NewStub(
@@ -62,6 +73,7 @@ class CommandsE2ETest : public ::testing::Test {
     delete presence_;
     for (auto* s : {fast_, slow_}) delete s;
     delete online_;
+    delete bff_;
     delete kafka_;
     delete pg_;
     delete redis_;
@@ -132,6 +144,8 @@ class CommandsE2ETest : public ::testing::Test {
   static inline testing::PostgresServer* pg_ = nullptr;
   static inline kafka::testing::KafkaDevProcess* kafka_ = nullptr;
   static inline Process* online_ = nullptr;
+  static inline Process* bff_ = nullptr;
+  static inline int bff_port_ = 0;
   static inline int online_port_ = 0;
   static inline Sim* fast_ = nullptr;
   static inline Sim* slow_ = nullptr;
@@ -179,6 +193,48 @@ TEST_F(CommandsE2ETest, CommandsReachOnlineDevicesAndAnswersComeBack) {
   auto bad = Send("cam-000000", "camera.zoom", R"({"level":99})");
   ASSERT_TRUE(bad.ok()) << bad.status();
   EXPECT_EQ(bad->status_code(), 400);
+}
+
+static absl::StatusOr<http::ClientResponse> BffPost(const std::string& path, const std::string& body,
+                                              std::map<std::string, std::string> headers = {}) {
+  return http::Fetch("POST", "http://127.0.0.1:" + std::to_string(CommandsE2ETest::BffPort()) + path, body,
+                     std::move(headers));
+}
+
+TEST_F(CommandsE2ETest, ThroughTheBffAStartStreamLoopIsOneDeviceCommand) {
+  ASSERT_TRUE(WaitFor([] { return Online("cam-000000"); }, absl::Seconds(60)).ok());
+  // First call may wait for the simulator's group.
+  ASSERT_TRUE(WaitFor(
+                  [] {
+                    auto r = BffPost("/v1/devices/cam-000000/camera:zoom", R"({"level":2})");
+                    return r.ok() && r->status == 200;
+                  },
+                  absl::Seconds(60), absl::Milliseconds(500))
+                  .ok());
+  const int64_t before = Stat(fast_, "camera_stream_starts");
+  std::string stream_id;
+  for (int i = 0; i < 1000; ++i) {
+    auto r = BffPost("/v1/devices/cam-000000/camera:startStream", R"({"quality":"hd"})");
+    ASSERT_TRUE(r.ok() && r->status == 200) << i << ": " << (r.ok() ? std::to_string(r->status) + " " + r->body : std::string(r.status().message()));
+    rapidjson::Document d;
+    d.Parse(r->body.c_str());
+    if (i == 0) stream_id = d["stream"]["streamId"].GetString();
+    ASSERT_EQ(stream_id, d["stream"]["streamId"].GetString());
+  }
+  EXPECT_EQ(Stat(fast_, "camera_stream_starts"), before + 1) << "the loop reached the gateway";
+  // Idempotency-Key: the same rotate twice is one device command and the same answer.
+  const int64_t commands = Stat(fast_, "camera_commands");
+  auto a = BffPost("/v1/devices/cam-000000/camera:rotate", R"({"pan":12})", {{"Idempotency-Key", "rot-1"}});
+  auto b = BffPost("/v1/devices/cam-000000/camera:rotate", R"({"pan":12})", {{"Idempotency-Key", "rot-1"}});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->status, 200) << a->body;
+  EXPECT_EQ(b->body, a->body);
+  EXPECT_EQ(Stat(fast_, "camera_commands"), commands + 1);
+  // A snapshot as an image.
+  auto img = BffPost("/v1/devices/cam-000000/camera:snapshot", "", {{"Accept", "image/png"}});
+  ASSERT_TRUE(img.ok());
+  EXPECT_EQ(img->status, 200);
+  EXPECT_EQ(img->body.substr(1, 3), "PNG");
 }
 
 TEST_F(CommandsE2ETest, OfflineDeviceFailsFastAndNothingIsSent) {

@@ -49,7 +49,9 @@ class PresenceE2ETest : public ::testing::Test {
     auto bff = Process::Spawn({Bin("bff/fleet-bff"), "--http_port=" + std::to_string(bff_port_),
                                // Either replica serves reads: they share Redis.
                                "--device_online=127.0.0.1:" + std::to_string(grpc_ports_[1]),
-                               "--otlp_endpoint=" + otlp_endpoint_});
+                               "--otlp_endpoint=" + otlp_endpoint_,
+                               // Sign-in and keys are covered by bff_access_e2e_test.
+                               "--auth=disabled"});
     ASSERT_TRUE(bff.ok()) << bff.status();
     bff_ = std::move(*bff);
 
