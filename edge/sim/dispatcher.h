@@ -37,6 +37,9 @@ struct Outgoing {
   std::string topic;
   std::string key;
   kafka::Envelope response;
+  // W3C trace context for the response's `traceparent` header: the request's trace with a new
+  // span id (the device's handling), "" when the request carried none.
+  std::string traceparent;
 };
 
 // Maps a downlink request's `type` to its handler, the way a gateway's watchdog does: drops

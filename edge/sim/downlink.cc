@@ -9,6 +9,8 @@
 #include "absl/time/clock.h"
 #include "libs/kafka/envelope.h"
 #include "libs/log/log.h"
+#include "libs/trace/span.h"
+#include "libs/trace/trace.h"
 
 namespace fleet::sim {
 
@@ -108,6 +110,13 @@ void DownlinkLoop::Process(const std::string& device, const kafka::Message& m) {
     return;
   }
   std::optional<Outgoing> out = dispatcher_.Dispatch(device, *e, absl::Now());
+  if (out.has_value()) {
+    // The device's handling continues the caller's trace (a new span id under its context).
+    if (auto parent = trace::ParseTraceparent(std::string(m.HeaderValue("traceparent"))); parent.ok()) {
+      trace::Span handling(absl::StrCat("device ", e->type), trace::SpanKind::kConsumer, *parent, nullptr);
+      out->traceparent = trace::FormatTraceparent(handling.context());
+    }
+  }
   if (!out.has_value()) {
     log::Info("downlink request dropped", {{"device_id", device}, {"id", e->id}, {"type", e->type}});
     return;
@@ -122,7 +131,9 @@ void DownlinkLoop::SendDue(absl::Time now, bool all) {
     Outgoing out = pending_.top();
     pending_.pop();
     out.response.timestamp = absl::Now();
-    absl::Status st = producer_.Send(out.topic, out.key, kafka::EncodeJson(out.response));
+    std::vector<kafka::Header> headers;
+    if (!out.traceparent.empty()) headers.push_back({"traceparent", out.traceparent});
+    absl::Status st = producer_.Send(out.topic, out.key, kafka::EncodeJson(out.response), headers);
     if (st.ok()) {
       replies_sent_.fetch_add(1);
     } else {
