@@ -125,6 +125,8 @@ void Config::Register(config::FlagSet& f) {
   f.Duration("quarantine", &quarantine, "released ports are not reused for this long");
   f.Duration("frp_heartbeat_timeout", &frp_heartbeat_timeout, "frps heartbeat_timeout (quarantine must exceed it)");
   f.Duration("start_timeout", &start_timeout, "a device must answer tunnel.start within this");
+  f.Duration("free_ports_cache", &free_ports_cache,
+             "free-port counts used to rank frp servers are re-read at most this often (0 = every open)");
   f.Duration("stop_timeout", &stop_timeout, "a CLOSING session is CLOSED after this without answer");
   f.Duration("auto_stop_grace", &auto_stop_grace, "devices stop frpc this long after the ttl by themselves");
   f.String("ssh_user", &ssh_user, "user in the ready-to-copy ssh command");
@@ -181,6 +183,7 @@ absl::Status Config::Finish(const SecretResolver& resolve) {
   broker.quarantine = quarantine;
   broker.frp_heartbeat_timeout = frp_heartbeat_timeout;
   broker.start_timeout = start_timeout;
+  broker.free_ports_cache = free_ports_cache;
   broker.stop_timeout = stop_timeout;
   broker.auto_stop_grace = auto_stop_grace;
   broker.ssh_user = ssh_user;

@@ -46,6 +46,7 @@ struct Config {
   absl::Duration quarantine = absl::Minutes(3);
   absl::Duration frp_heartbeat_timeout = absl::Seconds(90);
   absl::Duration start_timeout = absl::Seconds(60);
+  absl::Duration free_ports_cache = absl::Seconds(1);
   absl::Duration stop_timeout = absl::Seconds(30);
   absl::Duration auto_stop_grace = absl::Minutes(2);
   std::string ssh_user = "root";

@@ -74,6 +74,9 @@ absl::Status BrokerOptions::Validate() const {
                                           "), or a stale frpc may still hold a reused port"));
   }
   if (start_timeout <= absl::ZeroDuration()) return bad("start_timeout", "must be positive");
+  if (free_ports_cache < absl::ZeroDuration() || free_ports_cache > absl::Minutes(1)) {
+    return bad("free_ports_cache", "must be 0..1m");
+  }
   if (stop_timeout <= absl::ZeroDuration()) return bad("stop_timeout", "must be positive");
   if (auto_stop_grace < absl::ZeroDuration()) return bad("auto_stop_grace", "must not be negative");
   if (services.empty()) return bad("services", "at least one service is required");
@@ -167,13 +170,20 @@ absl::StatusOr<OpenResult> TunnelBroker::Open(const OpenRequest& req) {
   plan.reusable_before = now - options_.quarantine;
   plan.operator_cap = options_.operator_cap;
   plan.audit = Audit(s, req.operator_id, "open", "", now);
-  absl::StatusOr<std::map<std::string, int64_t>> free = leases_.FreePorts(servers_, plan.reusable_before);
-  if (!free.ok()) return free.status();
-  for (const FrpServer* server : RankServers(servers_, *free, static_cast<int>(s.services.size()))) {
-    plan.candidates.push_back(*server);
+  const int needed = static_cast<int>(s.services.size());
+  absl::StatusOr<OpenOutcome> out = absl::UnknownError("not tried");
+  for (bool fresh : {false, true}) {
+    bool counted = fresh;
+    absl::StatusOr<std::map<std::string, int64_t>> free = FreePorts(plan.reusable_before, &counted);
+    if (!free.ok()) return free.status();
+    plan.candidates.clear();
+    for (const FrpServer* server : RankServers(servers_, *free, needed)) plan.candidates.push_back(*server);
+    out = sessions_.Open(plan);
+    // Counts from the cache may be stale: an exhaustion is only believed with fresh ones.
+    if (out.ok() || status::Reason(out.status()) != "TUNNEL_PORTS_EXHAUSTED" || counted) break;
   }
-  absl::StatusOr<OpenOutcome> out = sessions_.Open(plan);
   if (!out.ok()) return out.status();
+  if (out->created) TookPorts(out->session.server, needed);
   if (!out->created || channel_ == nullptr) return OpenResult{std::move(out->session), out->created};
 
   const Session& opened = out->session;
@@ -198,6 +208,29 @@ absl::StatusOr<OpenResult> TunnelBroker::Open(const OpenRequest& req) {
     return sent;
   }
   return OpenResult{std::move(out->session), true};
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> TunnelBroker::FreePorts(absl::Time reusable_before, bool* fresh) {
+  const absl::Time now = clock_.Now();
+  {
+    absl::MutexLock l(&free_mu_);
+    if (!*fresh && options_.free_ports_cache > absl::ZeroDuration() && now - free_time_ < options_.free_ports_cache) {
+      return free_;
+    }
+  }
+  *fresh = true;
+  absl::StatusOr<std::map<std::string, int64_t>> counted = leases_.FreePorts(servers_, reusable_before);
+  if (!counted.ok()) return counted.status();
+  absl::MutexLock l(&free_mu_);
+  free_ = *counted;
+  free_time_ = now;
+  return free_;
+}
+
+void TunnelBroker::TookPorts(const std::string& server, int64_t n) {
+  absl::MutexLock l(&free_mu_);
+  auto it = free_.find(server);
+  if (it != free_.end()) it->second = std::max<int64_t>(0, it->second - n);
 }
 
 absl::StatusOr<Session> TunnelBroker::Get(std::string_view name) {

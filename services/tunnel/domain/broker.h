@@ -1,11 +1,14 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/tunnel/domain/ports.h"
 
@@ -29,6 +32,10 @@ struct BrokerOptions {
   absl::Duration quarantine = absl::Minutes(3);
   absl::Duration frp_heartbeat_timeout = absl::Seconds(90);
   absl::Duration start_timeout = absl::Seconds(60);  // REQUESTED without answer -> FAILED
+  // Free-port counts used to rank servers are read from the store at most this often (and
+  // adjusted locally after each open); an exhaustion seen through them is re-checked with fresh
+  // counts. Zero = read them on every open (one COUNT per server).
+  absl::Duration free_ports_cache = absl::Seconds(1);
   absl::Duration stop_timeout = absl::Seconds(30);   // CLOSING without answer -> CLOSED
   // The device stops frpc by itself this long after the TTL, if no stop reached it.
   absl::Duration auto_stop_grace = absl::Minutes(2);
@@ -129,6 +136,14 @@ class TunnelBroker {
   LeaseStore& leases_;
   Clock& clock_;
   DeviceChannel* const channel_;
+
+  // Free ports per server (see BrokerOptions::free_ports_cache). In: *fresh = must count now;
+  // out: whether these counts were just read from the store.
+  absl::StatusOr<std::map<std::string, int64_t>> FreePorts(absl::Time reusable_before, bool* fresh);
+  void TookPorts(const std::string& server, int64_t n);
+  absl::Mutex free_mu_;
+  std::map<std::string, int64_t> free_ ABSL_GUARDED_BY(free_mu_);
+  absl::Time free_time_ ABSL_GUARDED_BY(free_mu_) = absl::InfinitePast();
 };
 
 // "tunnels/{id}" or "{id}" -> id; INVALID_ARGUMENT for anything else.

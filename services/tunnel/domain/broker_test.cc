@@ -464,3 +464,56 @@ TEST_F(BrokerTest, NoStopWhenFrpcCannotBeRunning) {
 
 }  // namespace
 }  // namespace fleet::tunnel
+
+namespace fleet::tunnel {
+namespace {
+
+// Counts how often the broker asks for free-port counts.
+class CountingLeases : public LeaseStore {
+ public:
+  explicit CountingLeases(LeaseStore& real) : real_(real) {}
+  absl::Status SyncPorts(const std::vector<FrpServer>& s) override { return real_.SyncPorts(s); }
+  absl::StatusOr<std::map<std::string, int64_t>> FreePorts(const std::vector<FrpServer>& s,
+                                                           absl::Time before) override {
+    ++calls;
+    return real_.FreePorts(s, before);
+  }
+  absl::StatusOr<std::vector<Lease>> SessionLeases(std::string_view id) override { return real_.SessionLeases(id); }
+  absl::StatusOr<std::optional<Lease>> LiveLease(std::string_view server, int port) override {
+    return real_.LiveLease(server, port);
+  }
+  int calls = 0;
+
+ private:
+  LeaseStore& real_;
+};
+
+TEST_F(BrokerTest, FreePortCountsAreCachedAndExhaustionIsRechecked) {
+  std::vector<FrpServer> servers = {Server("a", 40000, 40005), Server("b", 41000, 41005)};
+  ASSERT_TRUE(store_.SyncPorts(servers).ok());
+  CountingLeases leases(store_);
+  TunnelBroker broker(options_, servers, store_, leases, clock_, &channel_);
+  std::map<std::string, int> per_server;
+  for (int i = 0; i < 4; ++i) {
+    auto r = broker.Open({"dev-" + std::to_string(i), "op" + std::to_string(i), {"ssh"}, absl::ZeroDuration()});
+    ASSERT_TRUE(r.ok()) << r.status();
+    ++per_server[r->session.server];
+  }
+  EXPECT_EQ(leases.calls, 1) << "counted once for four opens within the cache time";
+  EXPECT_EQ(per_server["a"], 2) << "local adjustments keep spreading the load";
+  EXPECT_EQ(per_server["b"], 2);
+  // The cache believes 8 ports are free; closing sessions elsewhere is not visible to it, but an
+  // exhaustion seen through it is re-checked against the store.
+  for (int i = 4; i < 12; ++i) {
+    ASSERT_TRUE(broker.Open({"dev-" + std::to_string(i), "op" + std::to_string(i), {"ssh"}, absl::ZeroDuration()}).ok());
+  }
+  auto full = broker.Open({"dev-x", "opx", {"ssh"}, absl::ZeroDuration()});
+  EXPECT_EQ(status::Reason(full.status()), "TUNNEL_PORTS_EXHAUSTED");
+  const int before = leases.calls;
+  clock_.Advance(absl::Seconds(2));
+  broker.Open({"dev-y", "opy", {"ssh"}, absl::ZeroDuration()}).IgnoreError();
+  EXPECT_EQ(leases.calls, before + 1) << "an expired cache is refreshed";
+}
+
+}  // namespace
+}  // namespace fleet::tunnel
