@@ -1,7 +1,8 @@
 // fleet-sim: N simulated gateways sending heartbeats to `edge.up` over Kafka, with an HTTP
 // control endpoint to silence / resume devices. The devices also answer their downlink requests
-// (tunnel.*, config.apply, camera.*; see the *_agent.h files). Also a "flood" mode for benchmarks that
-// produces a fixed number of heartbeats as fast as possible and exits.
+// (tunnel.*, config.apply, camera.*, firmware.upgrade, command.run; see the *_agent.h files).
+// Also a "flood" mode for benchmarks that produces a fixed number of heartbeats as fast as
+// possible and exits.
 #include <atomic>
 #include <csignal>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "edge/sim/config_agent.h"
 #include "edge/sim/dispatcher.h"
 #include "edge/sim/camera_agent.h"
+#include "edge/sim/firmware_agent.h"
 #include "edge/sim/downlink.h"
 #include "edge/sim/fleet.h"
 #include "edge/sim/heartbeat.h"
@@ -55,6 +57,10 @@ struct Config {
   absl::Duration config_latency = absl::ZeroDuration();
   double camera_fail_rate = 0;
   absl::Duration camera_latency = absl::Milliseconds(50);
+  double firmware_fail_rate = 0;
+  double firmware_timeout_rate = 0;
+  absl::Duration firmware_step_time = absl::Milliseconds(200);
+  absl::Duration firmware_reboot_time = absl::Seconds(3);
 
   absl::Status Validate() const {
     if (kafka_bootstrap.empty()) return absl::InvalidArgumentError("--kafka_bootstrap is required");
@@ -77,6 +83,10 @@ struct Config {
       return absl::InvalidArgumentError("--camera_fail_rate must be in [0, 1]");
     if (camera_latency < absl::ZeroDuration())
       return absl::InvalidArgumentError("--camera_latency must not be negative");
+    if (firmware_fail_rate < 0 || firmware_timeout_rate < 0 || firmware_fail_rate + firmware_timeout_rate > 1)
+      return absl::InvalidArgumentError("--firmware_fail_rate and --firmware_timeout_rate must be >= 0 with a sum <= 1");
+    if (firmware_step_time < absl::Milliseconds(1) || firmware_reboot_time < absl::ZeroDuration())
+      return absl::InvalidArgumentError("--firmware_step_time must be >= 1ms and --firmware_reboot_time >= 0");
     if (downlink_session_timeout < absl::Seconds(1))
       return absl::InvalidArgumentError("--downlink_session_timeout must be at least 1s");
     if (request_max_age <= absl::ZeroDuration())
@@ -106,6 +116,11 @@ class Simulator {
         cameras_({.fail_rate = cfg.camera_fail_rate,
                   .latency = cfg.camera_latency,
                   .seed = static_cast<uint64_t>(cfg.seed) + 2}),
+        firmware_({.step_time = cfg.firmware_step_time,
+                   .reboot_time = cfg.firmware_reboot_time,
+                   .fail_rate = cfg.firmware_fail_rate,
+                   .timeout_rate = cfg.firmware_timeout_rate,
+                   .seed = static_cast<uint64_t>(cfg.seed) + 3}),
         fleet_({.devices = static_cast<int>(cfg.devices),
                 .id_prefix = cfg.id_prefix,
                 .heartbeat_interval = cfg.heartbeat_interval,
@@ -117,6 +132,7 @@ class Simulator {
     tunnels_.RegisterWith(dispatcher_);
     configs_.RegisterWith(dispatcher_);
     cameras_.RegisterWith(dispatcher_);
+    firmware_.RegisterWith(dispatcher_);
   }
 
   Dispatcher& dispatcher() { return dispatcher_; }
@@ -148,7 +164,35 @@ class Simulator {
       due = fleet_.Due(absl::Now());
     }
     for (const Heartbeat& h : due) Send(h);
-    return static_cast<int>(due.size());
+    return static_cast<int>(due.size()) + ApplyFirmware(absl::Now());
+  }
+
+  // Sends the firmware agent's progress events and performs its reboots: the device goes
+  // silent, then heartbeats the new version. Returns how many actions were applied.
+  int ApplyFirmware(absl::Time now) {
+    const std::vector<FirmwareAction> actions = firmware_.Due(now);
+    for (const FirmwareAction& a : actions) {
+      if (a.kind == FirmwareAction::Kind::kReboot) {
+        absl::MutexLock l(&mu_);
+        const int i = fleet_.Index(a.device_id);
+        if (i < 0) continue;
+        fleet_.SetFirmware(i, a.firmware_version);
+        fleet_.Silence(a.device_id, a.silent_until);
+        continue;
+      }
+      absl::Status st;
+      while (true) {
+        st = producer_.Send(cfg_.uplink_topic, a.device_id, kafka::EncodeJson(a.event));
+        if (st.code() != absl::StatusCode::kResourceExhausted || g_stop) break;
+        absl::SleepFor(absl::Milliseconds(5));  // local queue full: back-pressure
+      }
+      if (!st.ok()) {
+        errors_.fetch_add(1);
+        log::WarnEvery("sim-firmware-send", absl::Seconds(10), "firmware event not sent",
+                       {{"error", std::string(st.message())}});
+      }
+    }
+    return static_cast<int>(actions.size());
   }
 
   void Send(const Heartbeat& h) {
@@ -188,6 +232,12 @@ class Simulator {
                                     R"(,"config_failures":)", configs_.failures(),
                                     R"(,"camera_commands":)", cameras_.commands(),
                                     R"(,"camera_stream_starts":)", cameras_.stream_starts(),
+                                    R"(,"firmware_upgrades":)", firmware_.upgrades(),
+                                    R"(,"firmware_running":)", firmware_.Running(),
+                                    R"(,"firmware_reboots":)", firmware_.reboots(),
+                                    R"(,"firmware_failures":)", firmware_.failures(),
+                                    R"(,"firmware_duplicates":)", firmware_.duplicates(),
+                                    R"(,"commands_run":)", firmware_.commands(),
                                     R"(,"requests_handled":)", dispatcher_.handled(),
                                     R"(,"requests_dropped_stale":)", dispatcher_.dropped_stale(),
                                     R"(,"requests_unknown_type":)", dispatcher_.unknown_type(),
@@ -264,6 +314,7 @@ class Simulator {
   TunnelAgent tunnels_;
   ConfigAgent configs_;
   CameraAgent cameras_;
+  FirmwareAgent firmware_;
   const DownlinkLoop* downlink_ = nullptr;
   std::atomic<uint64_t> sent_{0};
   std::atomic<uint64_t> errors_{0};
@@ -299,6 +350,11 @@ int Main(int argc, char** argv) {
   flags.Duration("config_latency", &cfg.config_latency, "delay before answering config.apply requests");
   flags.Double("camera_fail_rate", &cfg.camera_fail_rate, "share of camera.* commands that fail");
   flags.Duration("camera_latency", &cfg.camera_latency, "delay before answering camera.* commands");
+  flags.Double("firmware_fail_rate", &cfg.firmware_fail_rate, "share of firmware.upgrade jobs that report FAILED");
+  flags.Double("firmware_timeout_rate", &cfg.firmware_timeout_rate,
+               "share of firmware.upgrade jobs that hang after the first download step");
+  flags.Duration("firmware_step_time", &cfg.firmware_step_time, "time per firmware.upgrade progress step");
+  flags.Duration("firmware_reboot_time", &cfg.firmware_reboot_time, "how long a device is silent while rebooting");
   flags.ParseOrExit(argc, argv);
   log::SetService("fleet-sim");
   if (absl::Status st = cfg.Validate(); !st.ok()) {
