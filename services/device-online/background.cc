@@ -29,7 +29,22 @@ BackgroundMetrics::BackgroundMetrics(prometheus::Registry& r)
                               "How far behind the wall clock the slowest uplink partition is (silence is judged there)")),
       relayed(Counter(r, "presence_transitions_relayed_total", "Transitions published to Kafka and PostgreSQL")),
       relay_errors(Counter(r, "presence_relay_errors_total", "Failed relay batches (retried)")),
-      outbox_backlog(Gauge(r, "presence_outbox_backlog", "Transitions waiting in the outbox")) {}
+      outbox_backlog(Gauge(r, "presence_outbox_backlog", "Transitions waiting in the outbox")),
+      online_devices(Gauge(r, "presence_online_devices", "Devices currently online (fleet-wide, from Redis)")) {}
+
+void RunOnlineGauge(PresenceQuery& query, absl::Duration interval, BackgroundMetrics& m,
+                    const std::atomic<bool>& stop) {
+  while (!stop.load()) {
+    absl::StatusOr<ListResponse> online = query.List({.filter = "online", .page_size = 1});
+    if (online.ok()) {
+      m.online_devices.Set(static_cast<double>(online->total));
+    } else {
+      log::WarnEvery("presence-online-gauge", absl::Seconds(10), "counting online devices failed; will retry",
+                     {{"error", std::string(online.status().message())}});
+    }
+    Nap(interval, stop);
+  }
+}
 
 void RunSweeper(Sweeper& sweeper, absl::Duration interval, BackgroundMetrics& m,
                 const std::atomic<bool>& stop) {

@@ -5,6 +5,7 @@
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
+#include "services/device-online/domain/query.h"
 #include "services/device-online/domain/relay.h"
 #include "services/device-online/domain/sweeper.h"
 #include "services/device-online/storage/redis_presence_store.h"
@@ -20,7 +21,12 @@ struct BackgroundMetrics {
   prometheus::Counter& relayed;
   prometheus::Counter& relay_errors;
   prometheus::Gauge& outbox_backlog;
+  prometheus::Gauge& online_devices;  // presence_online_devices, refreshed by RunOnlineGauge
 };
+
+// Sets m.online_devices to the number of online devices every `interval` until `stop`.
+void RunOnlineGauge(PresenceQuery& query, absl::Duration interval, BackgroundMetrics& m,
+                    const std::atomic<bool>& stop);
 
 // Loops until `stop`; errors are logged (rate-limited) and counted, then retried.
 void RunSweeper(Sweeper& sweeper, absl::Duration interval, BackgroundMetrics& m,

@@ -124,6 +124,7 @@ int Main(int argc, char** argv) {
   threads.emplace_back([&] { RunSweeper(sweeper, cfg.sweep_interval, background_metrics, stop); });
   threads.emplace_back([&] { RunRelay(relay, store, cfg.relay_interval, background_metrics, stop); });
   threads.emplace_back([&] { feed.Run(stop); });
+  threads.emplace_back([&] { RunOnlineGauge(query, absl::Seconds(10), background_metrics, stop); });
 
   log::Info("serving", {{"grpc_port", (*server)->port()}, {"admin_port", (*admin)->port()},
                         {"replica", cfg.replica_id}, {"consumers", cfg.consumer_threads},

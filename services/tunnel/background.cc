@@ -35,6 +35,40 @@ SweeperMetrics::SweeperMetrics(prometheus::Registry& r)
                  .Register(r)
                  .Add({})) {}
 
+void PoolMetrics::Set(const TunnelBroker::PoolStats& stats) {
+  if (open_ == nullptr) {
+    open_ = &prometheus::BuildGauge()
+                 .Name("tunnel_sessions_open")
+                 .Help("Live tunnel sessions (REQUESTED, OPEN or CLOSING)")
+                 .Register(registry_)
+                 .Add({});
+    free_ = &prometheus::BuildGauge()
+                 .Name("tunnel_pool_ports_free")
+                 .Help("Ports of each frp server that can be leased now (not leased, out of quarantine)")
+                 .Register(registry_);
+    total_ = &prometheus::BuildGauge()
+                  .Name("tunnel_pool_ports_total")
+                  .Help("Ports in each frp server's range")
+                  .Register(registry_);
+  }
+  open_->Set(static_cast<double>(stats.live_sessions));
+  for (const auto& [server, n] : stats.free_ports) free_->Add({{"server", server}}).Set(static_cast<double>(n));
+  for (const auto& [server, n] : stats.total_ports) total_->Add({{"server", server}}).Set(static_cast<double>(n));
+}
+
+void RunPoolGauges(TunnelBroker& broker, absl::Duration interval, PoolMetrics& m, const std::atomic<bool>& stop) {
+  while (!stop.load()) {
+    absl::StatusOr<TunnelBroker::PoolStats> stats = broker.Stats();
+    if (stats.ok()) {
+      m.Set(*stats);
+    } else {
+      log::WarnEvery("tunnel-pool-gauges", absl::Seconds(10), "reading pool statistics failed; will retry",
+                     {{"error", stats.status().message()}});
+    }
+    Nap(interval, stop);
+  }
+}
+
 void RunSweeper(TunnelBroker& broker, absl::Duration interval, int batch, SweeperMetrics& m,
                 const std::atomic<bool>& stop) {
   while (!stop.load()) {

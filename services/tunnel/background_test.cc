@@ -52,3 +52,47 @@ TEST(SweeperLoopTest, EndsDueSessionsInBatchesCountsAndSurvivesStoreErrors) {
 
 }  // namespace
 }  // namespace fleet::tunnel
+
+namespace fleet::tunnel {
+namespace {
+
+double GaugeValue(prometheus::Registry& r, const std::string& name, const std::string& server = "") {
+  for (const auto& family : r.Collect()) {
+    if (family.name != name) continue;
+    for (const auto& m : family.metric) {
+      bool match = server.empty();
+      for (const auto& l : m.label) match = match || (l.name == "server" && l.value == server);
+      if (match) return m.gauge.value;
+    }
+  }
+  return -1;
+}
+
+TEST(PoolGaugesTest, ReportLiveSessionsAndFreePortsPerServer) {
+  FrpServer a, b;
+  a.name = "a", a.public_address = "a", a.token = "t", a.port_min = 40000, a.port_max = 40009;
+  b.name = "b", b.public_address = "b", b.token = "t", b.port_min = 41000, b.port_max = 41019, b.weight = 2;
+  MemoryStore store;
+  ASSERT_TRUE(store.SyncPorts({a, b}).ok());
+  FakeClock clock;
+  BrokerOptions options;
+  options.operator_cap = 100;
+  TunnelBroker broker(options, {a, b}, store, store, clock, nullptr);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(broker.Open({"d" + std::to_string(i), "alice", {}, absl::ZeroDuration()}).ok());
+  prometheus::Registry registry;
+  PoolMetrics metrics(registry);
+  auto stats = broker.Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  metrics.Set(*stats);
+  EXPECT_EQ(GaugeValue(registry, "tunnel_sessions_open"), 4);
+  EXPECT_EQ(GaugeValue(registry, "tunnel_pool_ports_total", "a"), 10);
+  EXPECT_EQ(GaugeValue(registry, "tunnel_pool_ports_total", "b"), 20);
+  // 4 sessions x 3 ports = 12 leased in all.
+  EXPECT_EQ(GaugeValue(registry, "tunnel_pool_ports_free", "a") + GaugeValue(registry, "tunnel_pool_ports_free", "b"),
+            30 - 12);
+  store.FailWith(absl::UnavailableError("db down"));
+  EXPECT_EQ(broker.Stats().status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace fleet::tunnel

@@ -97,6 +97,8 @@ int Main(int argc, char** argv) {
   std::thread sweeper([&] {
     RunSweeper(broker, cfg.sweep_interval, static_cast<int>(cfg.sweep_batch), sweeper_metrics, stop);
   });
+  PoolMetrics pool_metrics(*registry);
+  std::thread pool_gauges([&] { RunPoolGauges(broker, absl::Seconds(15), pool_metrics, stop); });
   std::unique_ptr<ResponseConsumer> answers;
   std::thread answers_thread;
   if (uplink != nullptr) {
@@ -129,6 +131,7 @@ int Main(int argc, char** argv) {
   (*server)->SetServing(false);
   stop = true;
   sweeper.join();
+  pool_gauges.join();
   if (answers_thread.joinable()) answers_thread.join();
   if (presence_thread.joinable()) presence_thread.join();
   if (producer != nullptr) producer->Flush(absl::Seconds(5)).IgnoreError();

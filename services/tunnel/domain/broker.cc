@@ -233,6 +233,22 @@ void TunnelBroker::TookPorts(const std::string& server, int64_t n) {
   if (it != free_.end()) it->second = std::max<int64_t>(0, it->second - n);
 }
 
+absl::StatusOr<TunnelBroker::PoolStats> TunnelBroker::Stats() {
+  PoolStats out;
+  absl::StatusOr<int64_t> live = sessions_.CountLive();
+  if (!live.ok()) return live.status();
+  out.live_sessions = *live;
+  bool fresh = true;
+  absl::StatusOr<std::map<std::string, int64_t>> free = FreePorts(clock_.Now() - options_.quarantine, &fresh);
+  if (!free.ok()) return free.status();
+  for (const FrpServer& s : servers_) {
+    out.total_ports[s.name] = s.PortCount();
+    auto it = free->find(s.name);
+    out.free_ports[s.name] = it == free->end() ? 0 : it->second;
+  }
+  return out;
+}
+
 absl::StatusOr<Session> TunnelBroker::Get(std::string_view name) {
   absl::StatusOr<std::string> id = ParseSessionName(name);
   if (!id.ok()) return id.status();

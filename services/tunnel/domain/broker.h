@@ -118,6 +118,13 @@ class TunnelBroker {
   // sessions it ended.
   absl::StatusOr<std::vector<Session>> SweepExpired(int limit);
 
+  // For metrics: live sessions, and per frp server its free and total ports (free counted now).
+  struct PoolStats {
+    int64_t live_sessions = 0;
+    std::map<std::string, int64_t> free_ports, total_ports;
+  };
+  absl::StatusOr<PoolStats> Stats();
+
   // "ssh -p PORT USER@HOST", or "" when the session has no ssh service.
   std::string SshCommand(const Session& session) const;
 

@@ -130,6 +130,14 @@ absl::StatusOr<Session> MemoryStore::Update(std::string_view id, absl::Time now,
   return it->second;
 }
 
+absl::StatusOr<int64_t> MemoryStore::CountLive() {
+  absl::MutexLock l(&mu_);
+  if (!fail_.ok()) return fail_;
+  int64_t n = 0;
+  for (const auto& [id, s] : sessions_) n += IsLive(s.state) ? 1 : 0;
+  return n;
+}
+
 absl::StatusOr<std::vector<Session>> MemoryStore::SweepDue(absl::Time now, int limit,
                                                            const Mutation& fn) {
   absl::MutexLock l(&mu_);

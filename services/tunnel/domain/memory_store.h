@@ -21,6 +21,7 @@ class MemoryStore : public SessionStore, public LeaseStore, public AuditLog {
   absl::StatusOr<Page> List(const SessionFilter& filter, const ListCursor& after,
                             int limit) override;
   absl::StatusOr<Session> Update(std::string_view id, absl::Time now, const Mutation& fn) override;
+  absl::StatusOr<int64_t> CountLive() override;
   absl::StatusOr<std::vector<Session>> SweepDue(absl::Time now, int limit,
                                                 const Mutation& fn) override;
 

@@ -85,6 +85,9 @@ class SessionStore {
   // sessions `fn` changed.
   virtual absl::StatusOr<std::vector<Session>> SweepDue(absl::Time now, int limit,
                                                         const Mutation& fn) = 0;
+
+  // Sessions in REQUESTED, OPEN or CLOSING (for metrics).
+  virtual absl::StatusOr<int64_t> CountLive() = 0;
 };
 
 // Remote ports of the frp servers.

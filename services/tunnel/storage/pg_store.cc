@@ -18,6 +18,7 @@ constexpr char kLockOperator[] = "tunnel_lock_operator";
 constexpr char kLockDevice[] = "tunnel_lock_device";
 constexpr char kLiveForDevice[] = "tunnel_live_for_device";
 constexpr char kCountOperator[] = "tunnel_count_operator";
+constexpr char kCountLive[] = "tunnel_count_live";
 constexpr char kClaimPorts[] = "tunnel_claim_ports";
 constexpr char kUnclaimPorts[] = "tunnel_unclaim_ports";
 constexpr char kInsertSession[] = "tunnel_insert_session";
@@ -99,6 +100,7 @@ PgStore::PgStore(pg::Pool& pool) : pool_(pool) {
   pool_.Prepare(kLockDevice, "SELECT pg_advisory_xact_lock(2, hashtext($1))");
   pool_.Prepare(kLiveForDevice, absl::StrCat("SELECT ", kSessionColumns,
                                              " FROM tunnel_sessions WHERE device_id = $1 AND state IN " LIVE));
+  pool_.Prepare(kCountLive, "SELECT count(*) FROM tunnel_sessions WHERE state IN " LIVE);
   pool_.Prepare(kCountOperator,
                 "SELECT count(*) FROM tunnel_sessions WHERE operator = $1 AND state IN " LIVE);
   // $1 server, $2..$3 range, $4 reusable_before (us), $5 how many, $6 session id.
@@ -296,6 +298,16 @@ absl::StatusOr<Session> PgStore::Update(std::string_view id, absl::Time now, con
   });
   if (!st.ok()) return st;
   return out;
+}
+
+absl::StatusOr<int64_t> PgStore::CountLive() {
+  int64_t n = 0;
+  absl::Status st = pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    n = tx.exec_prepared(kCountLive)[0][0].as<int64_t>();
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return n;
 }
 
 absl::StatusOr<std::vector<Session>> PgStore::SweepDue(absl::Time now, int limit, const Mutation& fn) {

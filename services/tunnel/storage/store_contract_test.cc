@@ -317,3 +317,23 @@ TEST_P(ContractTest, LateStopAnswerOnAnEndedSessionIsStoredAndAudited) {
 
 }  // namespace
 }  // namespace fleet::tunnel
+
+namespace fleet::tunnel {
+namespace {
+
+TEST_P(ContractTest, CountLiveCountsRequestedOpenAndClosing) {
+  EXPECT_EQ(*sessions_->CountLive(), 0);
+  auto a = Open("d1");
+  auto b = Open("d2");
+  auto c = Open("d3");
+  ASSERT_TRUE(broker_->OnStarted(b->session.id).ok());
+  ASSERT_TRUE(broker_->OnStarted(c->session.id).ok());
+  ASSERT_TRUE(broker_->Close(c->session.id, "alice", "").ok());  // CLOSING still counts
+  EXPECT_EQ(*sessions_->CountLive(), 3);
+  ASSERT_TRUE(broker_->OnStopped(c->session.id).ok());
+  ASSERT_TRUE(broker_->OnStartFailed(a->session.id, "no").ok());
+  EXPECT_EQ(*sessions_->CountLive(), 1);
+}
+
+}  // namespace
+}  // namespace fleet::tunnel
