@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "bff/grpc_call.h"
 #include "bff/http_util.h"
+#include "bff/openapi/openapi.h"
 #include "libs/log/log.h"
 #include "libs/status/http.h"
 #include "libs/status/status.h"
@@ -43,7 +44,7 @@ bool AcceptableRequestId(const std::string& id) {
 }  // namespace
 
 Api::Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiOptions options, Access access,
-         Commands commands)
+         Extras commands)
     : backends_(backends),
       registry_(std::move(registry)),
       options_(options),
@@ -87,12 +88,18 @@ Api::Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiO
     own_idempotency_ = std::make_unique<idempotency::MemoryStore>(clock);
     commands.idempotency = own_idempotency_.get();
   }
+  if (commands.task == nullptr) {
+    own_task_ = NewUnconfiguredTaskBackend();
+    commands.task = own_task_.get();
+  }
+  tasks_ = std::make_unique<TaskRoutes>(*commands.task, options_.backend_timeout);
   camera_ = std::make_unique<commands::CameraRoutes>(*commands.backend, *commands.streams, commands.device_limiter,
                                                      *commands.breaker, clock, commands.camera);
   idempotency_ = std::make_unique<idempotency::Guard>(*commands.idempotency);
   devices_.Register(router_);
   access_routes_.Register(router_);
   camera_->Register(router_);
+  tasks_->Register(router_);
   configs_.Register(router_);
   tunnels_.Register(router_);
   router_.Add("GET", "/v1/devices/{device}/presence",
@@ -104,6 +111,16 @@ Api::Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiO
   });
   router_.Add("GET", "/readyz", [this](const http::Request&, const PathVars&) { return Ready(); });
   router_.Add("GET", "/metrics", [this](const http::Request&, const PathVars&) { return Metrics(); });
+  router_.Add("GET", "/openapi.json",
+              [](const http::Request&, const PathVars&) { return Json(200, openapi::Document()); });
+  web_ = options_.web != nullptr ? options_.web : *StaticFiles::Load("");
+  router_.Add("GET", "/", [this](const http::Request&, const PathVars&) { return web_->Index(); });
+  router_.Add("GET", "/assets/{file}", [this](const http::Request& r, const PathVars& v) {
+    if (std::optional<http::Response> asset = web_->Asset(v.at("file"))) return *asset;
+    return Error(status::MakeError(absl::StatusCode::kNotFound, "ROUTE_NOT_FOUND",
+                                   absl::StrCat("the console has no asset ", v.at("file"))),
+                 r);
+  });
 }
 
 absl::Status Api::CheckPolicy() const {
@@ -159,6 +176,9 @@ http::Response Api::Handle(const http::Request& r) {
                                            {{"allowed", absl::StrJoin(m.allowed, ",")}}),
                          request_id, trace_id));
     resp.headers.emplace_back("Allow", absl::StrJoin(m.allowed, ", "));
+  } else if ((r.method == "GET" || r.method == "HEAD") && StaticFiles::IsSpaPath(r.path)) {
+    resp = web_->Index();  // client-side routes of the console (e.g. /devices/dev-1)
+    route = "console";
   } else {
     resp = Json(404, status::ToHttpJson(
                          status::MakeError(absl::StatusCode::kNotFound, "ROUTE_NOT_FOUND",

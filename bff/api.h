@@ -11,11 +11,14 @@
 #include "bff/commands/stream_store.h"
 #include "bff/config_backend.h"
 #include "bff/idempotency/idempotency.h"
+#include "bff/task_backend.h"
+#include "bff/task_routes.h"
 #include "bff/config_routes.h"
 #include "bff/device_routes.h"
 #include "bff/presence_backend.h"
 #include "bff/registry_backend.h"
 #include "bff/router.h"
+#include "bff/static_files.h"
 #include "bff/tunnel_backend.h"
 #include "bff/tunnel_routes.h"
 #include "libs/http/server.h"
@@ -35,6 +38,9 @@ struct Backends {
 
 struct ApiOptions {
   absl::Duration backend_timeout = absl::Seconds(5);
+  // The operator console served at "/" and "/assets/{file}" (and to any other GET outside the
+  // API, for client-side routing). null = a page saying the UI is not built.
+  std::shared_ptr<const StaticFiles> web;
 };
 
 // Access control of the API (see bff/auth/gate.h). `auth` is required unless gate.disabled;
@@ -49,10 +55,11 @@ struct Access {
   auth::RoutesOptions routes;
 };
 
-// Live device commands and Idempotency-Key. Any null member gets an in-process default (streams,
-// breaker, idempotency keys per replica; no per-device rate limit; backend: 503 "device
-// commands are not configured").
-struct Commands {
+// Optional parts: live device commands, Idempotency-Key, the task service. Any null member gets
+// an in-process default (streams, breaker, idempotency keys per replica; no per-device rate
+// limit; backends answer 503 "... is not configured").
+struct Extras {
+  TaskBackend* task = nullptr;
   commands::CommandBackend* backend = nullptr;
   commands::StreamStore* streams = nullptr;
   ratelimit::Limiter* device_limiter = nullptr;
@@ -70,7 +77,7 @@ struct Commands {
 class Api {
  public:
   Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiOptions options, Access access,
-      Commands commands = {});
+      Extras extras = {});
 
   http::Response Handle(const http::Request& request);
   const Router& router() const { return router_; }
@@ -89,6 +96,7 @@ class Api {
   std::shared_ptr<prometheus::Registry> registry_;
   const ApiOptions options_;
   Router router_;
+  std::shared_ptr<const StaticFiles> web_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
   DeviceRoutes devices_;
@@ -97,6 +105,8 @@ class Api {
   auth::AuthRoutes access_routes_;
   auth::Gate gate_;
   // Defaults for members of Commands left null, then the routes using them.
+  std::unique_ptr<TaskBackend> own_task_;
+  std::unique_ptr<TaskRoutes> tasks_;
   std::unique_ptr<commands::CommandBackend> own_backend_;
   std::unique_ptr<commands::StreamStore> own_streams_;
   std::unique_ptr<commands::CircuitBreaker> own_breaker_;

@@ -8,6 +8,7 @@
 #include "bff/config_backend.h"
 #include "bff/presence_backend.h"
 #include "bff/registry_backend.h"
+#include "bff/static_files.h"
 #include "bff/ratelimit/limiter.h"
 #include "bff/ratelimit/redis_limiter.h"
 #include "bff/ratelimit/windows.h"
@@ -33,6 +34,7 @@ struct Config {
   // ("device-config is not configured") and readiness reports it as NOT_CONFIGURED.
   std::string device_config;
   std::string tunnel;
+  std::string task;
   std::string otlp_endpoint;
   int64_t threads = 8;
   absl::Duration backend_timeout = absl::Seconds(5);
@@ -53,6 +55,7 @@ struct Config {
   std::string signin_rate_limits = "20/1m";
   std::string device_command_limits = "5/1s,60/1m";
   absl::Duration camera_timeout = absl::Seconds(8);
+  std::string web_root;  // built operator console (bff/web/dist); empty = "not built" page
   std::vector<ratelimit::Window> key_windows, user_windows, signin_windows, device_command_windows;
 
   absl::Status Validate() {
@@ -99,6 +102,7 @@ int Main(int argc, char** argv) {
   flags.String("device_config", &cfg.device_config,
                "device-config gRPC target, registry and config (empty = device and config routes answer 503)");
   flags.String("tunnel", &cfg.tunnel, "tunnel gRPC target (empty = tunnel routes answer 503 BACKEND_UNAVAILABLE)");
+  flags.String("task", &cfg.task, "task gRPC target (empty = artifact and campaign routes answer 503)");
   flags.String("otlp_endpoint", &cfg.otlp_endpoint, "OTLP/HTTP traces endpoint (empty = no export)");
   flags.Int("threads", &cfg.threads, "HTTP handler threads");
   flags.Duration("backend_timeout", &cfg.backend_timeout, "deadline of each service call");
@@ -124,6 +128,9 @@ int Main(int argc, char** argv) {
                "limits replace them");
   flags.String("user_rate_limits", &cfg.user_rate_limits, "limits per signed-in user and route class (empty = none)");
   flags.String("signin_rate_limits", &cfg.signin_rate_limits, "limits of POST /v1/sessions per client address");
+  flags.String("web_root", &cfg.web_root,
+               "directory of the built operator console (bff/web/dist, from bff/web/build); empty = / says "
+               "the UI is not built");
   flags.ParseOrExit(argc, argv);
   log::SetService("fleet-bff");
   if (absl::Status st = cfg.Validate(); !st.ok()) return log::FailStartup("invalid configuration", st);
@@ -212,15 +219,21 @@ int Main(int argc, char** argv) {
     idempotency_store = std::make_unique<idempotency::RedisStore>(*shared_redis);
   }
   commands::CircuitBreaker breaker;
-  Commands cmds{.backend = command_backend.get(),
+  std::unique_ptr<TaskBackend> task_backend =
+      cfg.task.empty() ? NewUnconfiguredTaskBackend() : NewGrpcTaskBackend(cfg.task);
+  if (cfg.task.empty()) log::Warn("--task not set: artifact and campaign routes answer 503", {});
+  Extras cmds{.task = task_backend.get(),
+                .backend = command_backend.get(),
                 .streams = streams.get(),
                 .device_limiter = limiter.get(),
                 .breaker = &breaker,
                 .idempotency = idempotency_store.get(),
                 .camera = {.command_timeout = cfg.camera_timeout, .device_limits = cfg.device_command_windows}};
 
-  Api api({*presence, *device_config, *config_versions, *tunnel}, registry, {.backend_timeout = cfg.backend_timeout},
-          access, cmds);
+  auto web = StaticFiles::Load(cfg.web_root);
+  if (!web.ok()) return log::FailStartup("--web_root", web.status());
+  Api api({*presence, *device_config, *config_versions, *tunnel}, registry,
+          {.backend_timeout = cfg.backend_timeout, .web = *web}, access, cmds);
   if (absl::Status st = api.CheckPolicy(); !st.ok()) return log::FailStartup("access policy", st);
   auto server = http::Server::Start(
       {.address = cfg.http_address, .port = static_cast<int>(cfg.http_port), .threads = static_cast<int>(cfg.threads)},

@@ -26,6 +26,9 @@ const Spec kSpec[] = {
     {"GET", "/healthz", 'P', "system", '-'},
     {"GET", "/readyz", 'P', "system", '-'},
     {"GET", "/metrics", 'P', "system", '-'},
+    {"GET", "/openapi.json", 'P', "system", '-'},
+    {"GET", "/", 'P', "system", '-'},
+    {"GET", "/assets/{file}", 'P', "system", '-'},
     {"POST", "/v1/sessions", 'P', "session", '-'},
     {"DELETE", "/v1/sessions/current", 'S', "session", '-'},
     {"GET", "/v1/me", 'S', "session", '-'},
@@ -67,6 +70,20 @@ const Spec kSpec[] = {
     {"POST", "/v1/devices/{device}/camera:startStream", 'O', "camera", 'D'},
     {"POST", "/v1/devices/{device}/camera:stopStream", 'O', "camera", 'D'},
     {"POST", "/v1/devices/{device}/camera:snapshot", 'O', "camera", 'D'},
+    {"POST", "/v1/artifacts", 'A', "artifacts.admin", '-'},
+    {"GET", "/v1/artifacts", 'V', "campaigns.read", 'F'},
+    {"GET", "/v1/artifacts/{artifact}", 'V', "campaigns.read", 'F'},
+    {"DELETE", "/v1/artifacts/{artifact}", 'A', "artifacts.admin", '-'},
+    {"POST", "/v1/campaigns", 'O', "campaigns.write", 'F'},
+    {"GET", "/v1/campaigns", 'V', "campaigns.read", 'F'},
+    {"GET", "/v1/campaigns/{campaign}", 'V', "campaigns.read", 'F'},
+    {"POST", "/v1/campaigns/{campaign}:pause", 'O', "campaigns.write", 'F'},
+    {"POST", "/v1/campaigns/{campaign}:resume", 'O', "campaigns.write", 'F'},
+    {"POST", "/v1/campaigns/{campaign}:cancel", 'O', "campaigns.write", 'F'},
+    {"GET", "/v1/campaigns/{campaign}/executions", 'V', "campaigns.read", 'F'},
+    {"GET", "/v1/campaigns/{campaign}/timeline", 'V', "campaigns.read", 'F'},
+    {"GET", "/v1/devices/{device}/executions", 'V', "campaigns.read", 'D'},
+    {"GET", "/v1/devices/{device}/timeline", 'V', "campaigns.read", 'D'},
     {"GET", "/v1/users", 'A', "access.admin", '-'},
     {"POST", "/v1/users", 'A', "access.admin", '-'},
     {"GET", "/v1/users/{user}", 'A', "access.admin", '-'},
@@ -109,7 +126,8 @@ const char* Name(Who w) {
 }
 
 const std::vector<std::string> kGrantable = {"devices.read", "devices.write", "presence.read", "config.read",
-                                             "config.write", "tunnels.read", "tunnels.write", "camera"};
+                                             "config.write", "tunnels.read", "tunnels.write", "camera",
+                                             "campaigns.read", "campaigns.write"};
 
 // "" = allowed; otherwise "<status> <reason>".
 std::string Expected(const Spec& s, Who w) {
@@ -185,6 +203,8 @@ class AuthzMatrixTest : public testing::ApiHarness {
                                          {"{group}", "g1"},
                                          {"{label}", "site=a"},
                                          {"{user}", "target-user"},
+                                         {"{campaign}", "c-1"},
+                                         {"{artifact}", "a-1"},
                                          {"{key}", target_key_}});
   }
 
@@ -266,9 +286,9 @@ TEST_F(AuthzMatrixTest, ARouteWithoutPolicyIsRefused) {
   Gate gate(&access_.auth_, nullptr, nullptr, nullptr, nullptr, {}, registry);
   http::Request r;
   r.method = "GET";
-  r.path = "/v1/artifacts";
+  r.path = "/v1/unlisted";
   r.headers = admin_;
-  Admission a = gate.Admit(r, "/v1/artifacts", {});
+  Admission a = gate.Admit(r, "/v1/unlisted", {});
   ASSERT_TRUE(a.reject.has_value());
   EXPECT_EQ(a.reject->status, 500);
   EXPECT_EQ(Reason(*a.reject), "AUTH_NO_POLICY");

@@ -17,6 +17,10 @@ std::vector<PolicyEntry> BuildPolicy() {
       {"GET", "/healthz", P::kPublic, "system"},
       {"GET", "/readyz", P::kPublic, "system"},
       {"GET", "/metrics", P::kPublic, "system"},
+      {"GET", "/openapi.json", P::kPublic, "system"},
+      // The operator console's static files (the API behind it enforces access).
+      {"GET", "/", P::kPublic, "system"},
+      {"GET", "/assets/{file}", P::kPublic, "system"},
       // Sessions and the caller itself.
       {"POST", "/v1/sessions", P::kPublic, "session"},
       {"DELETE", "/v1/sessions/current", P::kAuthenticated, "session"},
@@ -64,6 +68,21 @@ std::vector<PolicyEntry> BuildPolicy() {
       {"POST", "/v1/devices/{device}/camera:startStream", P::kOperator, "camera", D::kPathVar},
       {"POST", "/v1/devices/{device}/camera:stopStream", P::kOperator, "camera", D::kPathVar},
       {"POST", "/v1/devices/{device}/camera:snapshot", P::kOperator, "camera", D::kPathVar},
+      // Firmware campaigns (task service). Artifacts are admin-only to change.
+      {"POST", "/v1/artifacts", P::kAdmin, "artifacts.admin"},
+      {"GET", "/v1/artifacts", P::kViewer, "campaigns.read", D::kFleetWide},
+      {"GET", "/v1/artifacts/{artifact}", P::kViewer, "campaigns.read", D::kFleetWide},
+      {"DELETE", "/v1/artifacts/{artifact}", P::kAdmin, "artifacts.admin"},
+      {"POST", "/v1/campaigns", P::kOperator, "campaigns.write", D::kFleetWide},
+      {"GET", "/v1/campaigns", P::kViewer, "campaigns.read", D::kFleetWide},
+      {"GET", "/v1/campaigns/{campaign}", P::kViewer, "campaigns.read", D::kFleetWide},
+      {"POST", "/v1/campaigns/{campaign}:pause", P::kOperator, "campaigns.write", D::kFleetWide},
+      {"POST", "/v1/campaigns/{campaign}:resume", P::kOperator, "campaigns.write", D::kFleetWide},
+      {"POST", "/v1/campaigns/{campaign}:cancel", P::kOperator, "campaigns.write", D::kFleetWide},
+      {"GET", "/v1/campaigns/{campaign}/executions", P::kViewer, "campaigns.read", D::kFleetWide},
+      {"GET", "/v1/campaigns/{campaign}/timeline", P::kViewer, "campaigns.read", D::kFleetWide},
+      {"GET", "/v1/devices/{device}/executions", P::kViewer, "campaigns.read", D::kPathVar},
+      {"GET", "/v1/devices/{device}/timeline", P::kViewer, "campaigns.read", D::kPathVar},
       // Access administration.
       {"GET", "/v1/users", P::kAdmin, "access.admin"},
       {"POST", "/v1/users", P::kAdmin, "access.admin"},

@@ -1,0 +1,84 @@
+// One device: presence and board parameters, registry data, desired vs reported config with
+// history and diffs, remote connection (tunnel) and camera controls.
+import { useState } from 'preact/hooks';
+import { get } from '../api.js';
+import { ErrorBox, Loading, StateBadge, ago, fmtTime, usePoll, useNow } from '../ui.jsx';
+import { TunnelCard } from './tunnel.jsx';
+import { CameraCard } from './camera.jsx';
+import { ConfigCard } from './config.jsx';
+
+function PresenceCard({ presence, presenceError, now }) {
+  const b = presence?.board || {};
+  return (
+    <div class="card">
+      <h3>Presence</h3>
+      <ErrorBox error={presenceError} />
+      {!presence && !presenceError ? <p class="muted">This device has never sent a message.</p> : null}
+      {presence ? (
+        <dl class="kv">
+          <dt>State</dt><dd><StateBadge state={presence.state} testid="presence-state" /></dd>
+          <dt>Last seen</dt><dd>{ago(presence.lastSeenTime, now)} <span class="muted small">{fmtTime(presence.lastSeenTime)}</span></dd>
+          <dt>State since</dt><dd>{fmtTime(presence.stateChangeTime)}</dd>
+          <dt>Firmware</dt><dd data-testid="firmware">{b.firmwareVersion || '—'}</dd>
+          <dt>CPU</dt><dd>{b.cpuPercent !== undefined ? `${Number(b.cpuPercent).toFixed(1)} %` : '—'}</dd>
+          <dt>Memory</dt><dd>{b.memPercent !== undefined ? `${Number(b.memPercent).toFixed(1)} %` : '—'}</dd>
+          <dt>Temperature</dt><dd>{b.temperatureC !== undefined ? `${Number(b.temperatureC).toFixed(1)} °C` : '—'}</dd>
+          <dt>Signal</dt><dd>{b.signalDbm ? `${b.signalDbm} dBm` : '—'}</dd>
+        </dl>
+      ) : null}
+    </div>
+  );
+}
+
+function RegistryCard({ device }) {
+  return (
+    <div class="card">
+      <h3>Registry</h3>
+      <dl class="kv">
+        <dt>Name</dt><dd>{device.displayName || '—'}</dd>
+        <dt>Model</dt><dd>{device.model || '—'}</dd>
+        <dt>Hardware</dt><dd>{device.hardwareRevision || '—'}</dd>
+        <dt>Group</dt><dd>{device.group || '—'}</dd>
+        <dt>Labels</dt>
+        <dd>{Object.entries(device.labels || {}).map(([k, v]) => <span class="chip" key={k}>{k}={v}</span>)}</dd>
+        <dt>Registered</dt><dd>{fmtTime(device.createTime)}</dd>
+      </dl>
+    </div>
+  );
+}
+
+export function Device({ id, me }) {
+  const [overview, setOverview] = useState(undefined);
+  const [error, setError] = useState(null);
+  const now = useNow(1000);
+  const refresh = usePoll(async () => {
+    try {
+      setOverview(await get(`/v1/devices/${encodeURIComponent(id)}:overview`));
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }, 5000, [id]);
+  const canOperate = me.role === 'admin' || me.role === 'operator';
+  return (
+    <section>
+      <p class="crumbs"><a href="/">Fleet</a> › {id}</p>
+      <h2 class="device-title">
+        {id}{' '}
+        {overview ? <StateBadge state={overview.presence ? overview.presence.state : 'NEVER SEEN'} testid="device-state" /> : null}
+      </h2>
+      <ErrorBox error={error} onRetry={refresh} />
+      {overview === undefined && !error ? <Loading what="Loading device" /> : null}
+      {overview ? (
+        <div class="grid">
+          <PresenceCard presence={overview.presence} presenceError={overview.presenceError} now={now} />
+          <RegistryCard device={overview.device} />
+          <TunnelCard id={id} canOperate={canOperate} />
+          <CameraCard id={id} canOperate={canOperate} />
+          <ConfigCard id={id} summary={overview.config} summaryError={overview.configError} />
+        </div>
+      ) : null}
+    </section>
+  );
+}
+

@@ -1,0 +1,285 @@
+// Browser tests of the operator console (headless Debian Chromium via playwright-core), run by
+// browser_test.sh against the real stack. Env: BASE_URL, ADMIN_PASSWORD, SCREENS_DIR, and
+// FLEET_SCREENS_COPY_DIR (default /tmp/fleetd-screens; "" = no copy).
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const BASE = process.env.BASE_URL;
+const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD;
+const SCREENS = process.env.SCREENS_DIR || '/tmp/fleetd-screens-out';
+const COPY = process.env.FLEET_SCREENS_COPY_DIR ?? '/tmp/fleetd-screens';
+const DESKTOP = { width: 1366, height: 768 };
+const PHONE = { width: 390, height: 844 };
+const T = 15000; // per-expectation timeout
+fs.mkdirSync(SCREENS, { recursive: true });
+if (COPY) fs.mkdirSync(COPY, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'],
+});
+const problems = []; // console errors and CSP violations seen on any page
+let shots = 0;
+
+// The campaign routes answer 404 (not built) or 503 (no task service) until the task service is
+// deployed; the page shows that state on purpose.
+const expectedFailure = (url) => /\/v1\/campaigns/.test(url || '');
+
+async function newPage(viewport) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.setDefaultTimeout(T);
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    const text = m.text();
+    // 4xx answers the tests provoke on purpose show up as console errors; CSP never should.
+    if (/Content Security Policy|Refused to/.test(text)) problems.push(`CSP: ${text}`);
+    else if (m.type() === 'error' && !/status of 40[134]/.test(text) && !expectedFailure(m.location().url)) {
+      problems.push(`console: ${text} (${m.location().url})`);
+    }
+  });
+  return page;
+}
+
+async function shot(page, name) {
+  const file = `${name}.png`;
+  await page.waitForTimeout(150); // let the last render settle
+  await page.screenshot({ path: path.join(SCREENS, file), fullPage: true });
+  if (COPY) fs.copyFileSync(path.join(SCREENS, file), path.join(COPY, file));
+  shots++;
+}
+
+async function signIn(page, user, password) {
+  await page.goto(BASE + '/');
+  await page.getByLabel('User').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('role').waitFor();
+}
+
+const results = [];
+async function test(name, fn) {
+  const start = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true, ms: Date.now() - start });
+    console.log(`ok   ${name} (${Date.now() - start} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false, ms: Date.now() - start });
+    console.log(`FAIL ${name}: ${e.stack || e}`);
+  }
+}
+const secondsOf = (text) => text.split(':').map(Number).reduce((a, b) => a * 60 + b, 0);
+
+const admin = await newPage(DESKTOP);
+const DEVICE = 'dev-000007';
+const RUN = Math.floor(Math.random() * 1e6); // unique names, so the test can rerun on one stack
+const OPERATOR = `olga${RUN}`;
+const KEY_NAME = `partner-${RUN}`;
+
+await test('the root serves the console with strict headers', async () => {
+  const res = await fetch(BASE + '/devices/dev-000001');
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /text\/html/);
+  assert.match(res.headers.get('content-security-policy'), /script-src 'self'/);
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(res.headers.get('cache-control'), 'no-cache');
+  const html = await res.text();
+  const js = html.match(/src="(\/assets\/[^"]+\.js)"/)[1];
+  const asset = await fetch(BASE + js);
+  assert.match(asset.headers.get('cache-control'), /immutable/);
+  assert.match(asset.headers.get('content-type'), /javascript/);
+  assert.equal((await fetch(BASE + '/assets/..%2F..%2Fetc%2Fpasswd')).status, 404);
+  assert.equal((await fetch(BASE + '/v1/nothing')).status, 404);
+});
+
+await test('admin signs in and sees name and role', async () => {
+  await admin.goto(BASE + '/');
+  await admin.getByLabel('User').waitFor();
+  await shot(admin, 'desktop-01-signin');
+  await admin.getByLabel('User').fill('admin');
+  await admin.getByLabel('Password').fill('wrong-password');
+  await admin.getByRole('button', { name: 'Sign in' }).click();
+  await admin.getByTestId('error').waitFor();
+  assert.match(await admin.getByTestId('error').innerText(), /AUTH_/);
+  await shot(admin, 'desktop-02-signin-error');
+  await signIn(admin, 'admin', ADMIN_PASSWORD);
+  assert.equal(await admin.getByTestId('role').textContent(), 'admin');
+  await admin.getByTestId('nav-admin').waitFor();
+});
+
+await test('fleet page shows counts and finds a device by search', async () => {
+  await admin.getByTestId('device-table').waitFor();
+  await admin.waitForFunction(() => Number(document.querySelector('[data-testid=count-online]')?.textContent) > 0);
+  await shot(admin, 'desktop-03-fleet');
+  await admin.getByLabel('Search').fill(DEVICE);
+  await admin.getByRole('button', { name: 'Search' }).click();
+  await admin.getByTestId(`row-${DEVICE}`).waitFor();
+  assert.equal(await admin.locator('[data-testid=device-table] tbody tr').count(), 1);
+  assert.match(await admin.getByTestId(`row-${DEVICE}`).innerText(), /online/);
+  await shot(admin, 'desktop-04-fleet-search');
+  await admin.getByRole('link', { name: DEVICE }).click();
+});
+
+await test('device page shows the device online with its board parameters', async () => {
+  await admin.waitForURL(`**/devices/${DEVICE}`);
+  await admin.getByTestId('presence-state').waitFor();
+  assert.equal(await admin.getByTestId('presence-state').innerText(), 'online');
+  assert.notEqual(await admin.getByTestId('firmware').innerText(), '—');
+  await shot(admin, 'desktop-05-device');
+});
+
+await test('open a remote connection, see the countdown, extend it, close it', async () => {
+  await admin.getByRole('button', { name: 'Open remote connection' }).click();
+  await admin.waitForFunction(() => document.querySelector('[data-testid=tunnel-state]')?.textContent === 'open', null, { timeout: 30000 });
+  await admin.getByTestId('tunnel-countdown').waitFor();
+  assert.match(await admin.getByTestId('ssh-command').innerText(), /ssh /);
+  assert.match(await admin.getByTestId('tunnel-port-ssh').innerText(), /127\.0\.0\.1:\d+/);
+  const before = secondsOf(await admin.getByTestId('tunnel-countdown').innerText());
+  assert.ok(before > 60, `countdown ${before}s`);
+  await admin.waitForFunction((b) => {
+    const t = document.querySelector('[data-testid=tunnel-countdown]')?.textContent || '';
+    return t.split(':').map(Number).reduce((a, x) => a * 60 + x, 0) < b;
+  }, before, { timeout: 5000 }); // it counts down
+  await shot(admin, 'desktop-06-device-tunnel-open');
+  await admin.getByRole('button', { name: 'Extend' }).click();
+  await admin.waitForFunction((b) => {
+    const t = document.querySelector('[data-testid=tunnel-countdown]')?.textContent || '';
+    return t.split(':').map(Number).reduce((a, x) => a * 60 + x, 0) > b + 30;
+  }, before);
+  await admin.getByRole('button', { name: 'Close', exact: true }).click();
+  await admin.getByRole('button', { name: 'Open remote connection' }).waitFor();
+  assert.match(await admin.getByTestId('tunnel-state').innerText(), /clos/);
+  assert.equal(await admin.getByRole('button', { name: 'Open web SSH' }).count(), 0);
+});
+
+await test('take a camera snapshot and see the image', async () => {
+  await admin.getByRole('button', { name: 'Snapshot' }).click();
+  const img = admin.getByTestId('snapshot');
+  await img.waitFor();
+  await admin.waitForFunction(() => document.querySelector('[data-testid=snapshot]')?.naturalWidth > 0);
+  await admin.getByRole('button', { name: 'Start stream' }).click();
+  await admin.getByTestId('stream').waitFor();
+  await shot(admin, 'desktop-07-device-camera');
+  await admin.getByRole('button', { name: 'Stop stream' }).click();
+  await admin.getByText('Stream stopped').waitFor();
+});
+
+await test('device config: desired vs reported, history and a diff between versions', async () => {
+  const status = await admin.evaluate(async (dev) => {
+    const codes = [];
+    for (const [i, config] of [{ heartbeat: 30, ntp: 'pool.ntp.org' }, { heartbeat: 10, ntp: 'pool.ntp.org', vpn: true }].entries()) {
+      const r = await fetch(`/v1/devices/${dev}/config:apply`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ config, comment: `browser test ${i + 1}` }),
+      });
+      codes.push(r.status);
+    }
+    return codes;
+  }, DEVICE);
+  assert.deepEqual(status, [200, 200]);
+  await admin.reload();
+  await admin.getByTestId('config-history').waitFor();
+  assert.equal(await admin.locator('[data-testid=config-history] tbody tr').count(), 2);
+  await admin.getByRole('button', { name: 'Show diff' }).click();
+  await admin.getByTestId('config-diff').waitFor();
+  const diff = await admin.getByTestId('config-diff').innerText();
+  assert.match(diff, /\/heartbeat/);
+  assert.match(diff, /\/vpn/);
+  await admin.waitForFunction(() => document.querySelector('[data-testid=config-state]')?.textContent === 'in sync', null, { timeout: 20000 });
+  await shot(admin, 'desktop-08-device-config');
+});
+
+await test('campaigns page says it is not available yet (or lists campaigns)', async () => {
+  await admin.getByRole('link', { name: 'Campaigns' }).click();
+  await admin.locator('[data-testid=campaigns-unavailable], table').first().waitFor();
+  await shot(admin, 'desktop-09-campaigns');
+});
+
+await test('admin creates an API key (secret shown once) and sees its calls', async () => {
+  await admin.getByTestId('nav-admin').click();
+  await admin.getByLabel('Key name').fill(KEY_NAME);
+  await admin.getByRole('button', { name: 'Create key' }).click();
+  await admin.getByTestId('secret').waitFor();
+  const secret = await admin.getByTestId('secret-value').innerText();
+  assert.match(secret, /^fk_/);
+  const call = await fetch(BASE + `/v1/devices/${DEVICE}`, { headers: { Authorization: `Bearer ${secret}` } });
+  assert.equal(call.status, 200);
+  await shot(admin, 'desktop-10-admin-keys-secret');
+  await admin.getByRole('button', { name: 'Done' }).click();
+  await admin.getByTestId('secret').waitFor({ state: 'detached' });
+  const row = admin.locator('[data-testid=keys] tbody tr', { hasText: KEY_NAME });
+  await row.getByRole('button', { name: 'Calls' }).click();
+  await admin.getByTestId('calls').getByText(`/v1/devices/${DEVICE}`).waitFor();
+  await shot(admin, 'desktop-11-admin-keys-calls');
+});
+
+await test('admin creates an operator through the users page', async () => {
+  await admin.getByRole('link', { name: 'Users' }).click();
+  const form = admin.getByTestId('create-user');
+  await form.getByLabel('User id').fill(OPERATOR);
+  await form.getByLabel('Display name').fill('Olga Operator');
+  await form.getByLabel('Role').selectOption('operator');
+  await form.getByLabel('Password').fill('olga-password-1');
+  await form.getByRole('button', { name: 'Create user' }).click();
+  await admin.getByTestId(`user-${OPERATOR}`).waitFor();
+  await shot(admin, 'desktop-12-admin-users');
+  await admin.getByRole('link', { name: 'Audit log' }).click();
+  await admin.getByTestId('audit').getByText('POST /v1/users').first().waitFor();
+  await shot(admin, 'desktop-13-admin-audit');
+});
+
+await test('an operator sees no admin pages and the API refuses them (403)', async () => {
+  const op = await newPage(DESKTOP);
+  await signIn(op, OPERATOR, 'olga-password-1');
+  assert.equal(await op.getByTestId('role').textContent(), 'operator');
+  assert.equal(await op.getByTestId('nav-admin').count(), 0);
+  const status = await op.evaluate(async () => (await fetch('/v1/apiKeys')).status);
+  assert.equal(status, 403);
+  await op.goto(BASE + '/admin/keys');
+  await op.getByText('Admin only').waitFor();
+  assert.equal(await op.getByTestId('keys').count(), 0);
+  await shot(op, 'desktop-14-operator-admin-refused');
+  await op.context().close();
+});
+
+await test('every page renders at phone width (390x844)', async () => {
+  const phone = await newPage(PHONE);
+  await phone.goto(BASE + '/');
+  await phone.getByLabel('User').waitFor();
+  await shot(phone, 'phone-01-signin');
+  await signIn(phone, 'admin', ADMIN_PASSWORD);
+  await phone.getByTestId('device-table').waitFor();
+  await phone.waitForFunction(() => Number(document.querySelector('[data-testid=count-online]')?.textContent) > 0);
+  await shot(phone, 'phone-02-fleet');
+  await phone.goto(`${BASE}/devices/${DEVICE}`);
+  await phone.getByTestId('presence-state').waitFor();
+  await phone.getByRole('button', { name: 'Open remote connection' }).click();
+  await phone.getByTestId('tunnel-countdown').waitFor({ timeout: 30000 });
+  await phone.getByRole('button', { name: 'Snapshot' }).click();
+  await phone.waitForFunction(() => document.querySelector('[data-testid=snapshot]')?.naturalWidth > 0);
+  await shot(phone, 'phone-03-device');
+  await phone.getByRole('button', { name: 'Close', exact: true }).click();
+  await phone.getByRole('button', { name: 'Open remote connection' }).waitFor();
+  for (const [url, name, sel] of [['/campaigns', 'phone-04-campaigns', '[data-testid=campaigns-unavailable], table'],
+    ['/admin/keys', 'phone-05-admin-keys', '[data-testid=keys]'], ['/admin/users', 'phone-06-admin-users', '[data-testid=users]'],
+    ['/admin/audit', 'phone-07-admin-audit', '[data-testid=audit]']]) {
+    await phone.goto(BASE + url);
+    await phone.locator(sel).first().waitFor();
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `${url} scrolls sideways by ${overflow}px at phone width`);
+    await shot(phone, name);
+  }
+  await phone.context().close();
+});
+
+await test('no console errors or CSP violations', async () => {
+  assert.deepEqual(problems, []);
+});
+
+await browser.close();
+const failed = results.filter((r) => !r.ok);
+console.log(`${results.length - failed.length} passed, ${failed.length} failed; ${shots} screenshots in ${SCREENS}${COPY ? ` and ${COPY}` : ''}`);
+process.exit(failed.length ? 1 : 0);
