@@ -58,7 +58,7 @@ Api::Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiO
                    .Register(*registry_)),
       devices_(backends.registry, backends.presence, backends.config, options.backend_timeout),
       configs_(backends.config, options.backend_timeout),
-      tunnels_(backends.tunnel, options.backend_timeout),
+      tunnels_(backends.tunnel, options.backend_timeout, &backends.registry),
       access_routes_(access.auth, access.routes),
       gate_(access.auth, access.limiter, access.calls, access.audit,
             [this](const std::string& device) -> absl::StatusOr<std::map<std::string, std::string>> {

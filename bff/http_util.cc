@@ -5,7 +5,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
+#include "rapidjson/document.h"
 #include "libs/status/http.h"
 #include "libs/status/status.h"
 #include "libs/trace/trace.h"
@@ -40,6 +42,40 @@ http::Response Error(const absl::Status& st, const http::Request& r) {
   return Json(status::HttpStatusCode(st.code()), status::ToHttpJson(st, r.Header("x-request-id"), trace_id));
 }
 
+namespace {
+
+// protobuf's JSON parser also takes "true"/"yes"-like strings for bool fields; an API should not.
+// Walks `v` against `d` and rejects a string where a bool is expected (nested messages too).
+absl::Status StrictBools(const rapidjson::Value& v, const google::protobuf::Descriptor& d, const std::string& path) {
+  if (!v.IsObject() || absl::StartsWith(d.full_name(), "google.protobuf.")) return absl::OkStatus();
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+    const std::string name(it->name.GetString(), it->name.GetStringLength());
+    const google::protobuf::FieldDescriptor* f = d.FindFieldByCamelcaseName(name);
+    if (f == nullptr) f = d.FindFieldByName(name);
+    if (f == nullptr) continue;  // the protobuf parser reports unknown fields
+    const std::string where = path.empty() ? name : path + "." + name;
+    auto check = [&](const rapidjson::Value& x) -> absl::Status {
+      if (f->type() == google::protobuf::FieldDescriptor::TYPE_BOOL && x.IsString()) {
+        return status::InvalidField(where, absl::StrCat(where, " must be true or false, not a string"));
+      }
+      if (f->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE && !f->is_map()) {
+        return StrictBools(x, *f->message_type(), where);
+      }
+      return absl::OkStatus();
+    };
+    if (f->is_repeated() && !f->is_map() && it->value.IsArray()) {
+      for (const rapidjson::Value& x : it->value.GetArray()) {
+        if (absl::Status st = check(x); !st.ok()) return st;
+      }
+    } else if (absl::Status st = check(it->value); !st.ok()) {
+      return st;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ParseJsonBody(const http::Request& r, google::protobuf::Message& out, bool allow_empty) {
   const std::string type = out.GetDescriptor()->name();
   if (absl::StripAsciiWhitespace(r.body).empty()) {
@@ -54,6 +90,14 @@ absl::Status ParseJsonBody(const http::Request& r, google::protobuf::Message& ou
     return status::InvalidField(
         "body", absl::StrCat("the request body is not a valid JSON ", type, ": ",
                              std::string(msg.data(), msg.size())));
+  }
+  rapidjson::Document doc;
+  doc.Parse(r.body.data(), r.body.size());
+  if (!doc.HasParseError()) {
+    if (absl::Status strict = StrictBools(doc, *out.GetDescriptor(), ""); !strict.ok()) {
+      out.Clear();
+      return strict;
+    }
   }
   return absl::OkStatus();
 }

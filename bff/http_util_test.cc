@@ -1,6 +1,8 @@
 #include "bff/http_util.h"
 
+#include "fleet/bff/v1/access.pb.h"
 #include "gtest/gtest.h"
+#include "libs/status/status.h"
 
 namespace fleet::bff {
 namespace {
@@ -44,6 +46,24 @@ TEST(HttpUtilTest, BoolAndPageSize) {
   EXPECT_EQ(*PageSize(r), 25);
   r.query["page_size"] = "2x";
   EXPECT_EQ(PageSize(r).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(HttpUtilTest, ParseJsonBodyRejectsStringsForBools) {
+  http::Request r;
+  for (const char* bad : {R"({"disabled":"yes"})", R"({"disabled":"true"})", R"({"disabled":"1"})"}) {
+    r.body = bad;
+    v1::UpdateUserRequest req;
+    absl::Status st = ParseJsonBody(r, req, false);
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(status::Metadata(st)["field"], "disabled") << bad;
+    EXPECT_FALSE(req.has_disabled()) << "nothing half-parsed is left behind";
+  }
+  r.body = R"({"disabled":true,"displayName":"A"})";
+  v1::UpdateUserRequest ok;
+  ASSERT_TRUE(ParseJsonBody(r, ok, false).ok());
+  EXPECT_TRUE(ok.disabled());
+  r.body = R"({"disabled":1})";
+  EXPECT_FALSE(ParseJsonBody(r, ok, false).ok()) << "numbers are refused by protobuf itself";
 }
 
 }  // namespace

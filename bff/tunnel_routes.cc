@@ -41,6 +41,11 @@ http::Response TunnelRoutes::Open(const http::Request& r, const std::string& dev
   if (!st.ok()) return Error(st, r);
   req.set_device_id(device_id);
   req.set_operator_id(*op);
+  if (registry_ != nullptr) {
+    config::v1::GetDeviceRequest get;
+    get.set_name("devices/" + device_id);
+    if (auto d = registry_->Get(get, ContextFor(r, timeout_)); !d.ok()) return Error(d.status(), r);
+  }
   auto s = tunnels_.Open(req, ContextFor(r, timeout_));
   if (!s.ok()) return Error(s.status(), r);
   return ProtoJson(*s);

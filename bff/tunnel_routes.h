@@ -3,6 +3,7 @@
 #include "absl/time/time.h"
 #include "bff/http_util.h"
 #include "bff/router.h"
+#include "bff/registry_backend.h"
 #include "bff/tunnel_backend.h"
 
 namespace fleet::bff {
@@ -13,7 +14,10 @@ namespace fleet::bff {
 // per service, ssh command). Thread-safe; the backend must outlive it.
 class TunnelRoutes {
  public:
-  TunnelRoutes(TunnelBackend& tunnels, absl::Duration timeout) : tunnels_(tunnels), timeout_(timeout) {}
+  // `registry` (may be null: no check) must know a device before a tunnel is opened to it
+  // (404 DEVICE_NOT_FOUND otherwise).
+  TunnelRoutes(TunnelBackend& tunnels, absl::Duration timeout, RegistryBackend* registry = nullptr)
+      : tunnels_(tunnels), timeout_(timeout), registry_(registry) {}
 
   // Adds every route to `router` (handlers capture `this`).
   void Register(Router& router);
@@ -27,6 +31,7 @@ class TunnelRoutes {
 
   TunnelBackend& tunnels_;
   const absl::Duration timeout_;
+  RegistryBackend* const registry_;
 };
 
 }  // namespace fleet::bff

@@ -10,8 +10,16 @@ namespace {
 
 class TunnelRoutesTest : public testing::ApiHarness {
  protected:
+  TunnelRoutesTest() { registry_.Add("gw-1"); }
   const std::map<std::string, std::string> alice_ = access_.SessionOf("alice@ops", "operator");
 };
+
+TEST_F(TunnelRoutesTest, UnknownDeviceIs404AndNothingIsOpened) {
+  http::Response r = Call("POST", "/v1/devices/gw-unknown/tunnels", {}, alice_);
+  EXPECT_EQ(r.status, 404) << r.body;
+  EXPECT_EQ(Reason(r), "DEVICE_NOT_FOUND");
+  EXPECT_TRUE(tunnel_.last_open.device_id().empty()) << "the tunnel service was called";
+}
 
 TEST_F(TunnelRoutesTest, OpenSaysHowToConnect) {
   http::Response r = Call("POST", "/v1/devices/gw-1/tunnels", {}, alice_, R"({"services":["ssh"],"ttl":"900s"})");

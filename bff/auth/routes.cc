@@ -5,6 +5,7 @@
 #include "bff/auth/gate.h"
 #include "bff/auth/policy.h"
 #include "bff/http_util.h"
+#include "google/protobuf/empty.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/status/status.h"
 #include "libs/trace/trace.h"
@@ -273,6 +274,8 @@ http::Response AuthRoutes::GetKey(const http::Request& r, const std::string& id)
 
 http::Response AuthRoutes::RevokeKey(const http::Request& r, const std::string& id) {
   if (auth_ == nullptr) return Error(Disabled(), r);
+  google::protobuf::Empty none;  // the body, if any, must be an empty JSON object
+  if (absl::Status st = ParseJsonBody(r, none, /*allow_empty=*/true); !st.ok()) return Error(st, r);
   auto k = auth_->RevokeKey(id);
   if (!k.ok()) return Error(k.status(), r);
   return ProtoJson(ToProto(*k));
@@ -280,6 +283,8 @@ http::Response AuthRoutes::RevokeKey(const http::Request& r, const std::string& 
 
 http::Response AuthRoutes::RotateKey(const http::Request& r, const std::string& id) {
   if (auth_ == nullptr) return Error(Disabled(), r);
+  google::protobuf::Empty none;
+  if (absl::Status st = ParseJsonBody(r, none, /*allow_empty=*/true); !st.ok()) return Error(st, r);
   const Principal* p = CurrentPrincipal();
   auto k = auth_->RotateKey(id, p ? p->Actor() : "");
   if (!k.ok()) return Error(k.status(), r);

@@ -2,8 +2,10 @@
 
 #include <atomic>
 #include <optional>
+#include <random>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/ascii.h"
 #include "boost/asio.hpp"
 #include "boost/beast/core.hpp"
@@ -22,6 +24,18 @@ int HexValue(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  uint64_t v = rng();
+  for (char& c : id) {
+    c = kHex[v & 15];
+    v >>= 4;
+  }
+  return id;
 }
 
 // One connection: read a request, run the handler, write the response, repeat (keep-alive).
@@ -48,8 +62,15 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     if (ec == bhttp::error::body_limit) {
-      Reply(Response{413, "application/json", {},
-                     R"({"error":{"code":413,"message":"request body too large","status":"INVALID_ARGUMENT"}})"},
+      // AIP-193 shape; answered before any handler runs, so the request id is made here.
+      const std::string id = NewRequestId();
+      Reply(Response{413, "application/json", {{"X-Request-Id", id}},
+                     absl::StrCat(R"j({"error":{"code":413,"message":"request body too large (at most )j",
+                                  options_.max_body_bytes,
+                                  R"j( bytes)","status":"INVALID_ARGUMENT","details":[{"@type":)j"
+                                  R"j("type.googleapis.com/google.rpc.ErrorInfo","reason":"REQUEST_TOO_LARGE",)j"
+                                  R"j("domain":"fleetd.io","metadata":{"max_body_bytes":")j",
+                                  options_.max_body_bytes, R"j(","request_id":")j", id, R"j("}}]}})j")},
             false);
       return;
     }
@@ -107,10 +128,28 @@ class Session : public std::enable_shared_from_this<Session> {
                        });
   }
 
+  // Ends our side, then reads and discards what the client still sends (up to 16 MiB or 2 s), so
+  // that it reads our answer (e.g. a 413 while it is still uploading) instead of a reset.
   void Close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    drained_ = 0;
+    stream_.expires_after(std::chrono::seconds(2));
+    Drain();
   }
+
+  void Drain() {
+    drain_buffer_.resize(64 * 1024);
+    stream_.async_read_some(asio::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > (16u << 20)) return;  // EOF, timeout or enough
+                              self->Drain();
+                            });
+  }
+
+  std::vector<char> drain_buffer_;
+  size_t drained_ = 0;
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;

@@ -39,7 +39,14 @@ TEST(HttpServerTest, RejectsOversizedBodyWith413) {
                  std::string(100, 'x'));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->status, 413);
+  EXPECT_NE(r->body.find(R"("reason":"REQUEST_TOO_LARGE")"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find(R"("max_body_bytes":"10")"), std::string::npos) << r->body;
   EXPECT_EQ(calls.load(), 0);
+  // A client still uploading a large body reads the 413 instead of a connection reset.
+  auto big = Fetch("POST", "http://127.0.0.1:" + std::to_string((*server)->port()) + "/",
+                   std::string(4 << 20, 'x'));
+  ASSERT_TRUE(big.ok()) << big.status();
+  EXPECT_EQ(big->status, 413);
 }
 
 TEST(HttpServerTest, ServesConcurrentClients) {
