@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Black-box test of `bench/run registry`, `bench/run config-fanout` and `bench/run tunnel` on tiny
-# loads: each exits 0, prints its JSON last line with numbers that add up, and stops everything
+# Black-box test of `bench/run registry`, `bench/run config-fanout`, `bench/run tunnel`, `bench/run
+# rollout` and (when wrk
+# is installed) `bench/run bff` on tiny loads: each exits 0, prints its JSON last line with numbers that add up, and stops everything
 # it started; a bad flag fails before anything starts.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -52,6 +53,36 @@ check "tunnel: no errors" test "$(num errors)" = 0
 check "tunnel: leases unique" grep -q '"checks_ok":true' <<<"$last"
 check "tunnel: all sessions OPEN" positive "$(num all_open_s)"
 check "tunnel: 3 leases per session" test "$(num live_leases)" = 138
+
+run rollout --devices 200 --max_in_flight 200 --heartbeat_interval 2 --reboot_time 500ms --duration 60
+check "rollout: campaign completed" grep -q '"state":"CAMPAIGN_COMPLETED"' <<<"$last"
+check "rollout: every device succeeded" test "$(num succeeded)" = 200
+check "rollout: one send per device" test "$(num sends)" = 200
+check "rollout: every version confirmed by a heartbeat" test "$(num versions_confirmed)" = 200
+check "rollout: 8 progress reports per device" test "$(num reports_applied)" = 1600
+check "rollout: start rate measured" positive "$(num sustained_per_min)"
+rc=0
+"$here/run" rollout --max_in_flight 0 --no-build --no-record >/dev/null 2>"$TMPDIR/bad-rollout.err" || rc=$?
+check "rollout: max_in_flight 0 is refused" test "$rc" != 0
+check "rollout: refusal names the flag" grep -q -- "--max_in_flight" "$TMPDIR/bad-rollout.err"
+
+if command -v wrk >/dev/null; then
+  run bff --devices 100 --connections 20 --duration 2 --warmup 1 --rate 100 --bff_threads 4
+  check "bff: GET with limits on answered" positive "$(num get_on_rps)"
+  check "bff: overview with limits off answered" positive "$(num overview_off_rps)"
+  check "bff: no socket errors" test "$(num get_on_errors)$(num overview_on_errors)" = 00
+  check "bff: no non-2xx" test "$(num get_on_non2xx)$(num overview_on_non2xx)" = 00
+  check "bff: only 200s in every run" test -z "$(grep -o '"codes":"[^"]*"' <<<"$last" | grep -v '^"codes":"200=[0-9]*"$')"
+  bff_run() { sed 's/{"name":/\n&/g' <<<"$last" | grep "^{\"name\":\"$1\""; }
+  check "bff: the limiter ran (EVALSHA) with limits on" grep -q '"evalsha_calls":[1-9]' <<<"$(bff_run t4-on-get-closed)"
+  check "bff: limiter cost measured" test "$(num limiter_cost_get_ms)" != -1
+  rc=0
+  "$here/run" bff --routes get,status --no-build --no-record >/dev/null 2>"$TMPDIR/bad-bff.err" || rc=$?
+  check "bff: unknown route refused" test "$rc" != 0
+  check "bff: refusal names the flag" grep -q -- "--routes" "$TMPDIR/bad-bff.err"
+else
+  echo "skip: bench/run bff (wrk is not installed: apt-get install wrk)"
+fi
 
 rc=0
 "$here/run" tunnel --operator_cap 1 --no-build --no-record >/dev/null 2>"$TMPDIR/bad.err" || rc=$?
