@@ -1,47 +1,12 @@
 #include "services/tunnel/storage/test_db.h"
 
-#include <cstdlib>
-
-#include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "libs/pg/migrate.h"
-#include "libs/testing/servers.h"
+#include "libs/testing/fresh_database.h"
 #include "services/tunnel/storage/pg_schema.h"
 
 namespace fleet::tunnel::testing {
-namespace {
-
-absl::Mutex mu;
-fleet::testing::PostgresServer* server ABSL_GUARDED_BY(mu) = nullptr;
-int databases ABSL_GUARDED_BY(mu) = 0;
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<pg::Pool>> FreshDatabase(int pool_size) {
-  std::string admin_url, name;
-  {
-    absl::MutexLock l(&mu);
-    if (server == nullptr) {
-      auto started = fleet::testing::PostgresServer::Start();
-      if (!started.ok()) return started.status();
-      server = started->release();
-      std::atexit([] { delete server; });
-    }
-    admin_url = server->url();
-    name = absl::StrCat("tunnel_test_", ++databases);
-  }
-  try {  // CREATE DATABASE cannot run inside the pool's transactions.
-    pqxx::connection conn(admin_url);
-    pqxx::nontransaction tx(conn);
-    tx.exec("CREATE DATABASE " + name);
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("CREATE DATABASE ", name, ": ", e.what()));
-  }
-  const std::string url = admin_url.substr(0, admin_url.rfind('/') + 1) + name;
-  auto pool = pg::Pool::Connect({.url = url, .pool_size = pool_size});
-  if (!pool.ok()) return pool.status();
-  if (absl::Status st = pg::Migrate(**pool, TunnelMigrations()); !st.ok()) return st;
-  return pool;
+  return fleet::testing::FreshDatabase("tunnel_test_", TunnelMigrations(), pool_size);
 }
 
 }  // namespace fleet::tunnel::testing
