@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Browser tests of the operator console against the real stack: PostgreSQL, Redis and kafka-dev
-# (scripts/stack/up in a private directory), device-online, device-config, tunnel, the BFF
-# serving the built console, and fleet-sim, all from this test's runfiles, on free loopback
+# (scripts/stack/up in a private directory), device-online, device-config, tunnel, task, the BFF
+# serving the built console, and fleet-sim (fast firmware steps), all from this test's runfiles, on free loopback
 # ports. Then tests/browser/console.test.mjs drives Debian's Chromium through playwright-core.
 # Run it with tests/browser/run (it builds the console and installs playwright-core first and
 # passes FLEET_BROWSER_DIR / FLEET_WEB_ROOT). With --serve (outside Bazel: FLEET_BIN_DIR=bazel-bin)
@@ -67,11 +67,11 @@ set -a
 . "$STACK/env"
 set +a
 db_url() { echo "${FLEET_PG_URL%/*}/$1"; }
-for db in fleet_presence fleet_registry fleet_tunnel fleet_bff; do
+for db in fleet_presence fleet_registry fleet_tunnel fleet_task fleet_bff; do
   psql -q "$FLEET_PG_URL" -c "CREATE DATABASE $db" >/dev/null
 done
 
-ONLINE="$(free_port)" CONFIG="$(free_port)" TUNNEL="$(free_port)" HTTP="$(free_port)" SIM="$(free_port)"
+ONLINE="$(free_port)" CONFIG="$(free_port)" TUNNEL="$(free_port)" TASK="$(free_port)" HTTP="$(free_port)" SIM="$(free_port)"
 ADMIN_PASSWORD="$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export FLEET_E2E_FRP_TOKEN=browser-test-frp-token
 start device-online "$BIN/services/device-online/device-online" --grpc_address="127.0.0.1:$ONLINE" \
@@ -83,12 +83,16 @@ start device-config "$BIN/services/device-config/device-config" --grpc_address="
 start tunnel "$BIN/services/tunnel/tunnel" --grpc_address="127.0.0.1:$TUNNEL" --admin_port=0 \
   --plugin_port=-1 --pg_url="$(db_url fleet_tunnel)" --kafka_bootstrap="$FLEET_KAFKA_BOOTSTRAP" \
   --frp_servers="name=frp-a public_address=127.0.0.1 bind_port=7000 token_ref=env:FLEET_E2E_FRP_TOKEN ports=43000-43099 weight=1"
+start task "$BIN/services/task/task" --grpc_address="127.0.0.1:$TASK" --admin_port=0 \
+  --pg_url="$(db_url fleet_task)" --kafka_bootstrap="$FLEET_KAFKA_BOOTSTRAP" \
+  --device_online="127.0.0.1:$ONLINE" --device_config="127.0.0.1:$CONFIG"
 FLEET_BOOTSTRAP_ADMIN="admin:$ADMIN_PASSWORD" start bff "$BIN/bff/fleet-bff" --http_port="$HTTP" \
   --device_online="127.0.0.1:$ONLINE" --device_config="127.0.0.1:$CONFIG" --tunnel="127.0.0.1:$TUNNEL" \
-  --pg_url="$(db_url fleet_bff)" --redis="$FLEET_REDIS_ADDR" --web_root="$FLEET_WEB_ROOT" \
+  --task="127.0.0.1:$TASK" --pg_url="$(db_url fleet_bff)" --redis="$FLEET_REDIS_ADDR" --web_root="$FLEET_WEB_ROOT" \
   --user_rate_limits= --device_command_limits=
 start sim "$BIN/edge/sim/fleet-sim" --kafka_bootstrap="$FLEET_KAFKA_BOOTSTRAP" --devices="$DEVICES" \
-  --heartbeat_interval=2s --control_port="$SIM" --camera_latency=20ms
+  --heartbeat_interval=2s --control_port="$SIM" --camera_latency=20ms \
+  --firmware_step_time=100ms --firmware_reboot_time=1s
 
 BASE="http://127.0.0.1:$HTTP"
 wait_http "$BASE/readyz" 60

@@ -8,6 +8,8 @@ import { SignIn } from './pages/signin.jsx';
 import { Fleet } from './pages/fleet.jsx';
 import { Device } from './pages/device.jsx';
 import { Campaigns } from './pages/campaigns.jsx';
+import { CampaignCreate } from './pages/campaigns-new.jsx';
+import { CampaignDetail } from './pages/campaigns-detail.jsx';
 import { Admin } from './pages/admin.jsx';
 import './style.css';
 
@@ -77,8 +79,11 @@ function App() {
 
   let page;
   const device = path.match(/^\/devices\/([^/]+)$/);
+  const campaign = path.match(/^\/campaigns\/([^/]+)$/);
   if (device) page = <Device id={decodeURIComponent(device[1])} me={me} />;
   else if (path === '/campaigns') page = <Campaigns />;
+  else if (path === '/campaigns/new') page = <CampaignCreate me={me} />;
+  else if (campaign) page = <CampaignDetail id={decodeURIComponent(campaign[1])} />;
   else if (path.startsWith('/admin')) page = me.role === 'admin' ? <Admin path={path} /> : <Forbidden />;
   else page = <Fleet />;
   return (

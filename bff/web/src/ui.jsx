@@ -35,7 +35,8 @@ export function Badge({ kind, children, testid }) {
 export function StateBadge({ state, testid }) {
   const s = state || 'UNKNOWN';
   const kind = { ONLINE: 'ok', OPEN: 'ok', IN_SYNC: 'ok', OFFLINE: 'bad', FAILED: 'bad', PENDING: 'warn',
-    REQUESTED: 'warn', CLOSING: 'warn' }[s] || 'neutral';
+    REQUESTED: 'warn', CLOSING: 'warn', SUCCEEDED: 'ok', TIMED_OUT: 'bad', QUEUED: 'neutral', SENT: 'warn',
+    DOWNLOADING: 'warn', VERIFYING: 'warn', INSTALLING: 'warn', REBOOTING: 'warn' }[s] || 'neutral';
   return <Badge kind={kind} testid={testid}>{s.replace(/_/g, ' ').toLowerCase()}</Badge>;
 }
 

@@ -1,0 +1,201 @@
+// A campaign: state, progress bars per execution state, pause/resume/cancel, per-device
+// executions (filter by state, paging) and a device's timeline. Refreshes every 2 s while the
+// campaign is SCHEDULED or RUNNING (every 10 s otherwise).
+import { useEffect, useState } from 'preact/hooks';
+import { get, post, qs } from '../api.js';
+import { ErrorBox, Loading, StateBadge, fmtTime, usePoll } from '../ui.jsx';
+import { CampaignState, SEGMENTS, StackedBar, countsOf, shortState } from './campaigns.jsx';
+
+const EXEC_STATES = ['', 'QUEUED', 'SENT', 'DOWNLOADING', 'VERIFYING', 'INSTALLING', 'REBOOTING', 'SUCCEEDED',
+  'FAILED', 'TIMED_OUT', 'CANCELED', 'SKIPPED'];
+const live = (c) => c && ['CAMPAIGN_RUNNING', 'CAMPAIGN_SCHEDULED'].includes(c.state);
+
+// "gw firmware 2.0.0 (artifacts/x)", or the bare name when the artifact cannot be read.
+function ArtifactName({ name }) {
+  const [a, setA] = useState(null);
+  useEffect(() => {
+    get(`/v1/artifacts/${encodeURIComponent(name.split('/').pop())}`).then(setA, () => setA(null));
+  }, [name]);
+  return a ? <span>{a.displayName} <strong>{a.version}</strong> <span class="muted small">({name})</span></span> : <span>{name}</span>;
+}
+
+function Timeline({ campaign, device, fast }) {
+  const [entries, setEntries] = useState(undefined);
+  const [error, setError] = useState(null);
+  usePoll(async () => {
+    try {
+      setEntries((await get(`/v1/campaigns/${encodeURIComponent(campaign)}/timeline${qs({ device, page_size: 500 })}`)).entries || []);
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }, fast ? 2000 : 10000, [campaign, device, fast]);
+  return (
+    <div class="card" data-testid="timeline">
+      <h3>Log of {device}</h3>
+      <ErrorBox error={error} />
+      {entries === undefined && !error ? <Loading what="Loading the log" /> : null}
+      {entries ? (
+        <table class="table">
+          <thead><tr><th>Time</th><th>Attempt</th><th>State</th><th>Message</th></tr></thead>
+          <tbody>
+            {entries.map((e) => (
+              <tr key={e.sequence}>
+                <td class="small">{fmtTime(e.time)}</td>
+                <td class="small">{e.attempt || '—'}</td>
+                <td>{e.kind === 'LOG' ? <span class="muted small">log</span> : <StateBadge state={e.state} />}
+                  {e.percent ? <span class="small muted"> {e.percent}%</span> : null}</td>
+                <td class="small">{e.message || ''}</td>
+              </tr>
+            ))}
+            {entries.length === 0 ? <tr><td colSpan={4} class="muted">Nothing yet.</td></tr> : null}
+          </tbody>
+        </table>
+      ) : null}
+    </div>
+  );
+}
+
+function Executions({ id, fast, selected, onSelect }) {
+  const [state, setState] = useState('');
+  const [token, setToken] = useState('');
+  const [prev, setPrev] = useState([]);
+  const [data, setData] = useState(undefined);
+  const [error, setError] = useState(null);
+  usePoll(async () => {
+    try {
+      setData(await get(`/v1/campaigns/${encodeURIComponent(id)}/executions${qs({ state, page_size: 50, page_token: token })}`));
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }, fast ? 2000 : 10000, [id, state, token, fast]);
+  const rows = (data && data.executions) || [];
+  return (
+    <div class="card table-wrap">
+      <div class="row spread pad">
+        <h3>Devices</h3>
+        <select aria-label="Execution state" value={state} onChange={(e) => { setState(e.target.value); setToken(''); setPrev([]); }}>
+          {EXEC_STATES.map((s) => <option key={s} value={s}>{s ? s.replace(/_/g, ' ').toLowerCase() : 'All states'}</option>)}
+        </select>
+      </div>
+      <ErrorBox error={error} />
+      {data === undefined && !error ? <Loading what="Loading devices" /> : null}
+      {data ? (
+        <table class="table devices exec" data-testid="executions">
+          <thead><tr><th>Device</th><th>State</th><th>Batch</th><th>Attempt</th><th>Reason</th><th>Since</th><th /></tr></thead>
+          <tbody>
+            {rows.map((x) => (
+              <tr key={x.deviceId} class={selected === x.deviceId ? 'selected' : ''} data-testid={`exec-${x.deviceId}`}>
+                <td data-label="Device"><a href={`/devices/${encodeURIComponent(x.deviceId)}`}>{x.deviceId}</a></td>
+                <td data-label="State"><StateBadge state={x.state} />{x.state === 'DOWNLOADING' ? <span class="small muted"> {x.percent || 0}%</span> : null}</td>
+                <td data-label="Batch" class="small">{x.batch >= 0 && x.batch !== undefined ? x.batch + 1 : '—'}</td>
+                <td data-label="Attempt" class="small">{x.attempt || 0}</td>
+                <td data-label="Reason" class="small">{x.reason || ''}</td>
+                <td data-label="Since" class="small">{fmtTime(x.stateTime)}</td>
+                <td class="actions"><button class="small" onClick={() => onSelect(x.deviceId)}>Log</button></td>
+              </tr>
+            ))}
+            {rows.length === 0 ? <tr><td colSpan={7} class="muted">No devices{state ? ` in ${state.toLowerCase()}` : ''}.</td></tr> : null}
+          </tbody>
+        </table>
+      ) : null}
+      {data && (prev.length || data.nextPageToken) ? (
+        <div class="pager">
+          <button class="small" disabled={!prev.length} onClick={() => { setToken(prev[prev.length - 1]); setPrev(prev.slice(0, -1)); }}>Previous</button>
+          <button class="small" disabled={!data.nextPageToken} onClick={() => { setPrev([...prev, token]); setToken(data.nextPageToken); }}>Next</button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+export function CampaignDetail({ id }) {
+  const [c, setC] = useState(undefined);
+  const [error, setError] = useState(null);
+  const [actionError, setActionError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [device, setDevice] = useState('');
+  const fast = live(c) || c === undefined;
+  const refresh = usePoll(async () => {
+    try {
+      setC(await get(`/v1/campaigns/${encodeURIComponent(id)}`));
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }, fast ? 2000 : 10000, [id, fast]);
+  const act = async (verb) => {
+    if (verb === 'cancel' && !window.confirm('Cancel this campaign? Queued devices will not be upgraded.')) return;
+    setBusy(true);
+    setActionError(null);
+    try {
+      setC(await post(`/v1/campaigns/${encodeURIComponent(id)}:${verb}`, {}));
+      refresh();
+    } catch (e) {
+      setActionError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (c === undefined) {
+    return <section><p class="crumbs"><a href="/campaigns">Campaigns</a> /</p>{error ? <ErrorBox error={error} onRetry={refresh} /> : <Loading what="Loading the campaign" />}</section>;
+  }
+  const k = countsOf(c);
+  const s = shortState(c.state);
+  const spec = c.spec || {};
+  const rollout = spec.rollout || {};
+  return (
+    <section>
+      <p class="crumbs"><a href="/campaigns">Campaigns</a> /</p>
+      <div class="row spread">
+        <h2 class="device-title">{c.displayName || c.id} <CampaignState state={c.state} testid="campaign-state" /></h2>
+        <div class="row">
+          {['SCHEDULED', 'RUNNING'].includes(s) ? <button disabled={busy} onClick={() => act('pause')}>Pause</button> : null}
+          {s === 'PAUSED' ? <button class="primary" disabled={busy} onClick={() => act('resume')}>Resume</button> : null}
+          {['SCHEDULED', 'RUNNING', 'PAUSED'].includes(s) ? <button class="danger" disabled={busy} onClick={() => act('cancel')}>Cancel campaign</button> : null}
+        </div>
+      </div>
+      <ErrorBox error={error} onRetry={refresh} />
+      <ErrorBox error={actionError} />
+      {c.stateReason ? <div class={`card notice ${c.pausedByAbort ? 'warn-notice' : ''}`} data-testid="state-reason">{c.stateReason}</div> : null}
+      <div class="card">
+        <div class="progress-head">
+          <span class="big" data-testid="campaign-percent">{k.percent}%</span>
+          <span class="muted">{k.finished} of {k.total} devices finished{s === 'RUNNING' ? ` · batch ${(c.currentBatch || 0) + 1}` : ''}
+            {c.eta && live(c) ? ` · done around ${fmtTime(c.eta)}` : ''}</span>
+        </div>
+        <StackedBar counts={k} testid="campaign-progress" />
+        <div class="state-bars" data-testid="state-bars">
+          {SEGMENTS.map(([key, label, cls]) => (
+            <div class="state-bar" key={key}>
+              <span class="label">{label}</span>
+              <span class="track"><span class={cls} style={{ width: `${k.total ? (100 * k[key]) / k.total : 0}%` }} /></span>
+              <span class="num" data-testid={`count-${key}`}>{k[key]}</span>
+            </div>
+          ))}
+        </div>
+      </div>
+      <div class="card">
+        <dl class="kv">
+          <dt>Kind</dt><dd>{(spec.kind || '').replace(/^CAMPAIGN_/, '').toLowerCase()}</dd>
+          <dt>Artifact</dt><dd>{spec.artifact ? <ArtifactName name={spec.artifact} /> : (spec.command ? `command ${spec.command.name}` : '—')}</dd>
+          <dt>Targets</dt><dd>{spec.targets && spec.targets.labelFilter ? <code>{spec.targets.labelFilter}</code> : `${k.total} devices by id`}</dd>
+          <dt>Rollout</dt><dd>batches of {rollout.batchSize || '—'} every {rollout.batchInterval || '0s'}, {rollout.maxInFlight || rollout.batchSize} in flight</dd>
+          {spec.window ? <><dt>Window</dt><dd>{fmtMin(spec.window.startMinute)}–{fmtMin(spec.window.endMinute)} {spec.window.timeZone}</dd></> : null}
+          {spec.abort && spec.abort.overall ? <><dt>Abort</dt><dd>pause above {spec.abort.overall.maxFailurePercent || 0}% failed after {spec.abort.overall.minFinished || 0} finished</dd></> : null}
+          <dt>Created</dt><dd>{fmtTime(c.createTime)} by {c.createdBy || '—'}</dd>
+          <dt>Started</dt><dd>{fmtTime(c.startTime)}</dd>
+          <dt>Ended</dt><dd>{fmtTime(c.endTime)}</dd>
+        </dl>
+      </div>
+      <Executions id={id} fast={fast} selected={device} onSelect={setDevice} />
+      {device ? <Timeline campaign={id} device={device} fast={fast} /> : null}
+    </section>
+  );
+}
+
+function fmtMin(m) {
+  const v = Number(m || 0);
+  return `${String(Math.floor(v / 60)).padStart(2, '0')}:${String(v % 60).padStart(2, '0')}`;
+}
