@@ -1,7 +1,6 @@
 #include "bff/api.h"
 
 #include <future>
-#include <random>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -19,18 +18,6 @@
 
 namespace fleet::bff {
 namespace {
-
-std::string NewRequestId() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(16, '0');
-  uint64_t v = rng();
-  for (char& c : id) {
-    c = kHex[v & 15];
-    v >>= 4;
-  }
-  return id;
-}
 
 // Request ids are echoed back, so only accept tame ones from clients.
 bool AcceptableRequestId(const std::string& id) {
@@ -139,7 +126,7 @@ http::Response Api::Handle(const http::Request& r) {
   const absl::Time start = absl::Now();
   // Request id: the client's if sane, else ours. Trace: continue the caller's or start one.
   std::string request_id = r.Header("x-request-id");
-  if (!AcceptableRequestId(request_id)) request_id = NewRequestId();
+  if (!AcceptableRequestId(request_id)) request_id = http::NewRequestId();
   trace::TraceContext parent;
   if (auto tp = trace::ParseTraceparent(r.Header("traceparent")); tp.ok()) parent = *tp;
   trace::Span span(absl::StrCat(r.method, " ", r.path), trace::SpanKind::kServer, parent);

@@ -58,9 +58,7 @@ class GrpcTaskBackend : public TaskBackend {
   std::unique_ptr<Stub> stub_;
 };
 
-absl::Status NotConfigured() {
-  return status::MakeError(absl::StatusCode::kUnavailable, "BACKEND_UNAVAILABLE", "task is not configured");
-}
+absl::Status NotConfigured() { return bff::NotConfigured("task"); }
 
 class UnconfiguredTaskBackend : public TaskBackend {
  public:

@@ -24,8 +24,7 @@ class UnconfiguredCommandBackend : public CommandBackend {
  public:
   absl::StatusOr<presence::v1::CommandResult> Send(const presence::v1::SendCommandRequest&,
                                                    const CallContext&) override {
-    return status::MakeError(absl::StatusCode::kUnavailable, "BACKEND_UNAVAILABLE",
-                             "device commands are not configured");
+    return NotConfigured("device-online");
   }
 };
 

@@ -22,7 +22,7 @@ class CommandBackend {
 // device-online over gRPC (the same target as the presence backend).
 std::unique_ptr<CommandBackend> NewGrpcCommandBackend(const std::string& target);
 
-// Every call: UNAVAILABLE / BACKEND_UNAVAILABLE "device commands are not configured".
+// Every call: NotConfigured("device-online") (UNAVAILABLE / BACKEND_UNAVAILABLE).
 std::unique_ptr<CommandBackend> NewUnconfiguredCommandBackend();
 
 }  // namespace fleet::bff::commands

@@ -1,11 +1,10 @@
 #include "bff/idempotency/idempotency.h"
 
-#include <openssl/evp.h>
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "bff/auth/crypto.h"
 #include "bff/http_util.h"
 #include "libs/log/log.h"
 #include "libs/redis/script.h"
@@ -15,11 +14,7 @@ namespace fleet::bff::idempotency {
 namespace {
 
 std::string Fingerprint(const http::Request& r) {
-  const std::string data = absl::StrCat(r.method, "\n", r.path, "\n", r.body);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(md), n));
+  return auth::Sha256Hex(absl::StrCat(r.method, "\n", r.path, "\n", r.body));
 }
 
 std::string EncodeHeaders(const std::vector<std::pair<std::string, std::string>>& headers) {

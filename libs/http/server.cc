@@ -26,17 +26,6 @@ int HexValue(char c) {
   return -1;
 }
 
-std::string NewRequestId() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(16, '0');
-  uint64_t v = rng();
-  for (char& c : id) {
-    c = kHex[v & 15];
-    v >>= 4;
-  }
-  return id;
-}
 
 // One connection: read a request, run the handler, write the response, repeat (keep-alive).
 class Session : public std::enable_shared_from_this<Session> {
@@ -258,6 +247,18 @@ std::map<std::string, std::string> ParseQuery(std::string_view query) {
         eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
   }
   return out;
+}
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  uint64_t v = rng();
+  for (char& c : id) {
+    c = kHex[v & 15];
+    v >>= 4;
+  }
+  return id;
 }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Handler handler) {

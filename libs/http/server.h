@@ -55,6 +55,9 @@ class Server {
   virtual void Stop() = 0;
 };
 
+// A random 16-hex-character request id (for X-Request-Id and error metadata). Thread-safe.
+std::string NewRequestId();
+
 // Splits "a=1&b=x%20y" into decoded pairs.
 std::map<std::string, std::string> ParseQuery(std::string_view query);
 std::string PercentDecode(std::string_view s);
