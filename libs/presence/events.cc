@@ -34,11 +34,6 @@ absl::StatusOr<PresenceEvent> DecodePresenceEvent(std::string_view json) {
 
 std::map<std::string, std::string> PresenceGroupOverrides() { return {{"auto.offset.reset", "latest"}}; }
 
-namespace {
-bool Retryable(const absl::Status& st) {
-  return absl::IsUnavailable(st) || absl::IsDeadlineExceeded(st) || absl::IsAborted(st);
-}
-}  // namespace
 
 absl::StatusOr<size_t> PresenceConsumer::PollOnce(const std::atomic<bool>& stop) {
   absl::StatusOr<std::vector<kafka::Message>> batch = consumer_.Poll(options_.max_batch, options_.poll_timeout);
@@ -60,7 +55,7 @@ absl::StatusOr<size_t> PresenceConsumer::PollOnce(const std::atomic<bool>& stop)
     while (true) {
       absl::Status st = handler_(*e);
       if (st.ok()) break;
-      if (!Retryable(st)) {
+      if (!status::IsRetryable(st)) {
         log::WarnEvery("presence-handler", absl::Seconds(10), "fleet.presence: event not handled, skipped",
                        {{"device_id", e->device_id}, {"error", std::string(st.message())}});
         break;

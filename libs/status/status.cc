@@ -75,6 +75,10 @@ std::map<std::string, std::string> Metadata(const absl::Status& status) {
   return out;
 }
 
+bool IsRetryable(const absl::Status& status) {
+  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) || absl::IsAborted(status);
+}
+
 absl::Status WithMetadata(const absl::Status& status, std::string_view key,
                           std::string_view value) {
   if (status.ok()) return status;

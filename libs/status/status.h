@@ -34,6 +34,9 @@ std::string ReasonOrDefault(const absl::Status& status);
 // The metadata stored by MakeError (empty if none).
 std::map<std::string, std::string> Metadata(const absl::Status& status);
 
+// True for errors a caller should retry after a pause: UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED.
+bool IsRetryable(const absl::Status& status);
+
 // Returns a copy of `status` whose metadata additionally holds `key`=`value` (the reason is kept, or
 // set to ReasonOrDefault). OK statuses are returned unchanged.
 absl::Status WithMetadata(const absl::Status& status, std::string_view key, std::string_view value);

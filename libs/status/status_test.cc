@@ -63,3 +63,19 @@ TEST(StatusTest, WithMetadataKeepsReason) {
 
 }  // namespace
 }  // namespace fleet::status
+
+namespace fleet::status {
+namespace {
+
+TEST(IsRetryableTest, TransientCodesOnly) {
+  EXPECT_TRUE(IsRetryable(absl::UnavailableError("x")));
+  EXPECT_TRUE(IsRetryable(absl::DeadlineExceededError("x")));
+  EXPECT_TRUE(IsRetryable(absl::AbortedError("x")));
+  EXPECT_FALSE(IsRetryable(absl::OkStatus()));
+  EXPECT_FALSE(IsRetryable(absl::InvalidArgumentError("x")));
+  EXPECT_FALSE(IsRetryable(absl::NotFoundError("x")));
+  EXPECT_FALSE(IsRetryable(absl::InternalError("x")));
+}
+
+}  // namespace
+}  // namespace fleet::status

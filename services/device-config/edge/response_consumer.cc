@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "libs/kafka/envelope.h"
 #include "libs/log/log.h"
+#include "libs/status/status.h"
 
 namespace fleet::devcfg {
 
@@ -12,7 +13,7 @@ absl::Status ApplyAnswerToService(ConfigService& service, ConfigPusher* pusher, 
   if (a.applied) {
     absl::StatusOr<ConfigState> st = service.ReportApplied(a.device_id, a.version, "applied", a.hash);
     if (!st.ok()) {
-      if (absl::IsUnavailable(st.status()) || absl::IsDeadlineExceeded(st.status()) || absl::IsAborted(st.status())) {
+      if (status::IsRetryable(st.status())) {
         return st.status();
       }
       log::Warn("config answer not recorded", {{"device_id", a.device_id}, {"version", a.version},
@@ -23,7 +24,7 @@ absl::Status ApplyAnswerToService(ConfigService& service, ConfigPusher* pusher, 
                    {{"device_id", a.device_id}, {"version", a.version}, {"why", a.why}});
     absl::StatusOr<ConfigState> st = service.ReportFailed(a.device_id, a.version, a.why.empty() ? "failed" : a.why);
     if (!st.ok()) {
-      if (absl::IsUnavailable(st.status()) || absl::IsDeadlineExceeded(st.status()) || absl::IsAborted(st.status())) {
+      if (status::IsRetryable(st.status())) {
         return st.status();
       }
       log::Warn("config failure not recorded", {{"device_id", a.device_id}, {"version", a.version},

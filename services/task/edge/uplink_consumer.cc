@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "libs/kafka/envelope.h"
 #include "libs/log/log.h"
+#include "libs/status/status.h"
 #include "prometheus/family.h"
 
 namespace fleet::task {
@@ -19,9 +20,6 @@ prometheus::Family<prometheus::Counter>& Reports(prometheus::Registry& r) {
       .Register(r);
 }
 
-bool Retryable(const absl::Status& st) {
-  return absl::IsUnavailable(st) || absl::IsAborted(st) || absl::IsDeadlineExceeded(st);
-}
 
 }  // namespace
 
@@ -58,7 +56,7 @@ absl::Status UplinkConsumer::Retry(const std::atomic<bool>& stop,
   absl::Duration backoff = absl::Milliseconds(50);
   while (true) {
     absl::Status st = fn();
-    if (st.ok() || !Retryable(st)) return st;
+    if (st.ok() || !status::IsRetryable(st)) return st;
     metrics_.store_errors.Increment();
     log::WarnEvery("task-uplink-retry", absl::Seconds(10),
                    "device report: store unavailable, retrying", {{"error", st.message()}});

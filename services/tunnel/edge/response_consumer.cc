@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "libs/kafka/envelope.h"
 #include "libs/log/log.h"
+#include "libs/status/status.h"
 #include "prometheus/family.h"
 #include "services/tunnel/domain/state_machine.h"
 
@@ -100,7 +101,7 @@ absl::StatusOr<size_t> ResponseConsumer::PollOnce(const std::atomic<bool>& stop)
     while (true) {
       absl::Status st = ApplyAnswer(broker_, channel_, *answer, metrics_);
       if (st.ok()) break;
-      if (!absl::IsUnavailable(st) && !absl::IsAborted(st) && !absl::IsDeadlineExceeded(st)) {
+      if (!status::IsRetryable(st)) {
         log::Warn("device answer not applied", {{"session_id", answer->session_id},
                                                 {"error", st.message()}});
         break;
