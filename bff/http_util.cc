@@ -39,7 +39,12 @@ http::Response ProtoJson(const google::protobuf::Message& m) {
 http::Response Error(const absl::Status& st, const http::Request& r) {
   std::string trace_id;
   if (auto tp = trace::ParseTraceparent(r.Header("traceparent")); tp.ok()) trace_id = tp->TraceIdHex();
-  return Json(status::HttpStatusCode(st.code()), status::ToHttpJson(st, r.Header("x-request-id"), trace_id));
+  http::Response resp =
+      Json(status::HttpStatusCode(st.code()), status::ToHttpJson(st, r.Header("x-request-id"), trace_id));
+  // Any error that says when to come back (rate limits, open circuits, work in progress).
+  const auto meta = status::Metadata(st);
+  if (auto it = meta.find("retry_after_seconds"); it != meta.end()) resp.headers.push_back({"Retry-After", it->second});
+  return resp;
 }
 
 namespace {

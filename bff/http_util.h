@@ -28,7 +28,8 @@ http::Response ProtoJson(const google::protobuf::Message& m);
 std::string ToJsonText(const google::protobuf::Message& m);
 
 // A status as an AIP-193 response carrying the request's ids (x-request-id and traceparent
-// headers, which Api::Handle sets on every request before routing).
+// headers, which Api::Handle sets on every request before routing), plus a Retry-After header
+// when the status carries metadata retry_after_seconds.
 http::Response Error(const absl::Status& st, const http::Request& r);
 
 // Parses the request body as the proto3 JSON form of `out` (unknown fields rejected). An empty

@@ -66,5 +66,23 @@ TEST(HttpUtilTest, ParseJsonBodyRejectsStringsForBools) {
   EXPECT_FALSE(ParseJsonBody(r, ok, false).ok()) << "numbers are refused by protobuf itself";
 }
 
+TEST(HttpUtilTest, ErrorSetsRetryAfterFromMetadataOnly) {
+  http::Request r;
+  http::Response limited = Error(status::MakeError(absl::StatusCode::kResourceExhausted, "RATE_LIMITED", "slow down",
+                                                   {{"retry_after_seconds", "7"}}),
+                                 r);
+  EXPECT_EQ(limited.status, 429);
+  int n = 0;
+  for (const auto& [k, v] : limited.headers) {
+    if (k == "Retry-After") {
+      ++n;
+      EXPECT_EQ(v, "7");
+    }
+  }
+  EXPECT_EQ(n, 1);
+  http::Response plain = Error(absl::NotFoundError("x"), r);
+  for (const auto& [k, v] : plain.headers) EXPECT_NE(k, "Retry-After");
+}
+
 }  // namespace
 }  // namespace fleet::bff

@@ -87,8 +87,7 @@ std::optional<http::Response> Gate::Limit(const Admission& a, const http::Reques
       status::MakeError(absl::StatusCode::kResourceExhausted, "RATE_LIMITED",
                         absl::StrCat("rate limit exceeded for ", a.entry->route_class, "; retry in ", retry, " s"),
                         {{"route_class", a.entry->route_class}, {"retry_after_seconds", absl::StrCat(retry)}}),
-      r);
-  headers.push_back({"Retry-After", absl::StrCat(retry)});
+      r);  // Error() sets Retry-After from retry_after_seconds
   return resp;
 }
 

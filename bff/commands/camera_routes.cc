@@ -112,13 +112,6 @@ void CameraRoutes::Register(Router& router) {
   add("snapshot", &CameraRoutes::Snapshot);
 }
 
-http::Response CameraRoutes::Fail(const absl::Status& st, const http::Request& r) {
-  http::Response resp = Error(st, r);
-  const auto meta = status::Metadata(st);
-  if (auto it = meta.find("retry_after_seconds"); it != meta.end()) resp.headers.push_back({"Retry-After", it->second});
-  return resp;
-}
-
 absl::StatusOr<presence::v1::CommandResult> CameraRoutes::Send(const http::Request& r, const std::string& device,
                                                                const std::string& type, const std::string& body_json) {
   if (absl::Status st = ids::ValidateDeviceId(device); !st.ok()) return st;
@@ -160,54 +153,54 @@ absl::StatusOr<presence::v1::CommandResult> CameraRoutes::Send(const http::Reque
 
 http::Response CameraRoutes::Rotate(const http::Request& r, const std::string& device) {
   auto body = Body(r);
-  if (!body.ok()) return Fail(body.status(), r);
-  if (absl::Status st = OnlyMembers(*body, {"pan", "tilt"}); !st.ok()) return Fail(st, r);
+  if (!body.ok()) return Error(body.status(), r);
+  if (absl::Status st = OnlyMembers(*body, {"pan", "tilt"}); !st.ok()) return Error(st, r);
   auto pan = NumberIn(*body, "pan", -180, 180);
-  if (!pan.ok()) return Fail(pan.status(), r);
+  if (!pan.ok()) return Error(pan.status(), r);
   auto tilt = NumberIn(*body, "tilt", -90, 90);
-  if (!tilt.ok()) return Fail(tilt.status(), r);
-  if (!pan->has_value() && !tilt->has_value()) return Fail(status::InvalidField("pan", "give pan and/or tilt"), r);
+  if (!tilt.ok()) return Error(tilt.status(), r);
+  if (!pan->has_value() && !tilt->has_value()) return Error(status::InvalidField("pan", "give pan and/or tilt"), r);
   std::string json = "{";
   if (pan->has_value()) absl::StrAppend(&json, "\"pan\":", **pan);
   if (tilt->has_value()) absl::StrAppend(&json, pan->has_value() ? "," : "", "\"tilt\":", **tilt);
   json += "}";
   auto res = Send(r, device, "camera.rotate", json);
-  if (!res.ok()) return Fail(res.status(), r);
+  if (!res.ok()) return Error(res.status(), r);
   return CommandJson(device, "camera.rotate", *res);
 }
 
 http::Response CameraRoutes::Zoom(const http::Request& r, const std::string& device) {
   auto body = Body(r);
-  if (!body.ok()) return Fail(body.status(), r);
-  if (absl::Status st = OnlyMembers(*body, {"level"}); !st.ok()) return Fail(st, r);
+  if (!body.ok()) return Error(body.status(), r);
+  if (absl::Status st = OnlyMembers(*body, {"level"}); !st.ok()) return Error(st, r);
   auto it = body->FindMember("level");
   if (it == body->MemberEnd() || !it->value.IsInt() || it->value.GetInt() < 1 || it->value.GetInt() > 20) {
-    return Fail(status::InvalidField("level", "level must be an integer in [1, 20]"), r);
+    return Error(status::InvalidField("level", "level must be an integer in [1, 20]"), r);
   }
   auto res = Send(r, device, "camera.zoom", absl::StrCat("{\"level\":", it->value.GetInt(), "}"));
-  if (!res.ok()) return Fail(res.status(), r);
+  if (!res.ok()) return Error(res.status(), r);
   return CommandJson(device, "camera.zoom", *res);
 }
 
 http::Response CameraRoutes::StartStream(const http::Request& r, const std::string& device) {
   auto body = Body(r);
-  if (!body.ok()) return Fail(body.status(), r);
-  if (absl::Status st = OnlyMembers(*body, {"quality"}); !st.ok()) return Fail(st, r);
+  if (!body.ok()) return Error(body.status(), r);
+  if (absl::Status st = OnlyMembers(*body, {"quality"}); !st.ok()) return Error(st, r);
   std::string quality = "sd";
   if (auto q = body->FindMember("quality"); q != body->MemberEnd()) {
     if (!q->value.IsString() || (std::string(q->value.GetString()) != "sd" && std::string(q->value.GetString()) != "hd")) {
-      return Fail(status::InvalidField("quality", "quality must be \"sd\" or \"hd\""), r);
+      return Error(status::InvalidField("quality", "quality must be \"sd\" or \"hd\""), r);
     }
     quality = q->value.GetString();
   }
-  if (absl::Status st = ids::ValidateDeviceId(device); !st.ok()) return Fail(st, r);
+  if (absl::Status st = ids::ValidateDeviceId(device); !st.ok()) return Error(st, r);
   // A live stream is returned as is (whatever quality was asked: stop it first to change it).
   auto live = streams_.Get(device);
-  if (!live.ok()) return Fail(live.status(), r);
+  if (!live.ok()) return Error(live.status(), r);
   if (live->has_value()) return Json(200, StreamJson(**live, true));
   // One start per device at a time, across replicas; the others wait for its stream.
   auto locked = streams_.TryLock(device, options_.command_timeout + absl::Seconds(2));
-  if (!locked.ok()) return Fail(locked.status(), r);
+  if (!locked.ok()) return Error(locked.status(), r);
   if (!*locked) {
     const absl::Time until = clock_.Now() + options_.command_timeout + absl::Seconds(1);
     while (clock_.Now() < until) {
@@ -215,7 +208,7 @@ http::Response CameraRoutes::StartStream(const http::Request& r, const std::stri
       auto now_live = streams_.Get(device);
       if (now_live.ok() && now_live->has_value()) return Json(200, StreamJson(**now_live, true));
     }
-    return Fail(status::MakeError(absl::StatusCode::kAborted, "STREAM_START_IN_PROGRESS",
+    return Error(status::MakeError(absl::StatusCode::kAborted, "STREAM_START_IN_PROGRESS",
                                   absl::StrCat("device ", device, "'s stream is being started by another request"),
                                   {{"device_id", device}, {"retry_after_seconds", "1"}}),
                 r);
@@ -223,7 +216,7 @@ http::Response CameraRoutes::StartStream(const http::Request& r, const std::stri
   auto res = Send(r, device, "camera.startStream", absl::StrCat("{\"quality\":\"", quality, "\"}"));
   if (!res.ok()) {
     (void)streams_.Unlock(device);
-    return Fail(res.status(), r);
+    return Error(res.status(), r);
   }
   rapidjson::Document d;
   d.Parse(res->body_json().c_str());
@@ -238,7 +231,7 @@ http::Response CameraRoutes::StartStream(const http::Request& r, const std::stri
   }
   if (!PrintableLine(s.stream_id) || !PrintableLine(s.url) || expires_in <= 0) {
     (void)streams_.Unlock(device);
-    return Fail(status::MakeError(absl::StatusCode::kUnavailable, "DEVICE_COMMAND_FAILED",
+    return Error(status::MakeError(absl::StatusCode::kUnavailable, "DEVICE_COMMAND_FAILED",
                                   absl::StrCat("device ", device, " answered startStream without a stream"),
                                   {{"device_id", device}}),
                 r);
@@ -246,19 +239,19 @@ http::Response CameraRoutes::StartStream(const http::Request& r, const std::stri
   s.expire_time = s.start_time + absl::Seconds(expires_in) - options_.stream_margin;
   absl::Status put = streams_.Put(device, s);
   (void)streams_.Unlock(device);
-  if (!put.ok()) return Fail(put, r);
+  if (!put.ok()) return Error(put, r);
   return Json(200, StreamJson(s, false));
 }
 
 http::Response CameraRoutes::StopStream(const http::Request& r, const std::string& device) {
   auto body = Body(r);
-  if (!body.ok()) return Fail(body.status(), r);
-  if (absl::Status st = OnlyMembers(*body, {"streamId"}); !st.ok()) return Fail(st, r);
-  if (absl::Status st = ids::ValidateDeviceId(device); !st.ok()) return Fail(st, r);
+  if (!body.ok()) return Error(body.status(), r);
+  if (absl::Status st = OnlyMembers(*body, {"streamId"}); !st.ok()) return Error(st, r);
+  if (absl::Status st = ids::ValidateDeviceId(device); !st.ok()) return Error(st, r);
   std::string stream_id;
   if (auto it = body->FindMember("streamId"); it != body->MemberEnd()) {
     if (!it->value.IsString() || !PrintableLine(it->value.GetString())) {
-      return Fail(status::InvalidField("streamId", "streamId must be a non-empty string"), r);
+      return Error(status::InvalidField("streamId", "streamId must be a non-empty string"), r);
     }
     stream_id = it->value.GetString();
   } else if (auto live = streams_.Get(device); live.ok() && live->has_value()) {
@@ -270,17 +263,17 @@ http::Response CameraRoutes::StopStream(const http::Request& r, const std::strin
   if (!stream_id.empty()) w.Key("stream_id"), w.String(stream_id.c_str());
   w.EndObject();
   auto res = Send(r, device, "camera.stopStream", buf.GetString());
-  if (!res.ok()) return Fail(res.status(), r);
-  if (absl::Status st = streams_.Delete(device); !st.ok()) return Fail(st, r);
+  if (!res.ok()) return Error(res.status(), r);
+  if (absl::Status st = streams_.Delete(device); !st.ok()) return Error(st, r);
   return CommandJson(device, "camera.stopStream", *res);
 }
 
 http::Response CameraRoutes::Snapshot(const http::Request& r, const std::string& device) {
   auto body = Body(r);
-  if (!body.ok()) return Fail(body.status(), r);
-  if (absl::Status st = OnlyMembers(*body, {}); !st.ok()) return Fail(st, r);
+  if (!body.ok()) return Error(body.status(), r);
+  if (absl::Status st = OnlyMembers(*body, {}); !st.ok()) return Error(st, r);
   auto res = Send(r, device, "camera.snapshot", "{}");
-  if (!res.ok()) return Fail(res.status(), r);
+  if (!res.ok()) return Error(res.status(), r);
   if (absl::StrContains(r.Header("accept"), "image/png")) {
     rapidjson::Document d;
     d.Parse(res->body_json().c_str());
@@ -293,7 +286,7 @@ http::Response CameraRoutes::Snapshot(const http::Request& r, const std::string&
       out.body = std::move(png);
       return out;
     }
-    return Fail(status::MakeError(absl::StatusCode::kUnavailable, "DEVICE_COMMAND_FAILED",
+    return Error(status::MakeError(absl::StatusCode::kUnavailable, "DEVICE_COMMAND_FAILED",
                                   absl::StrCat("device ", device, " sent no image"), {{"device_id", device}}),
                 r);
   }

@@ -52,7 +52,6 @@ class CameraRoutes {
   // Rate limit, breaker, send; maps the device's failures to errors.
   absl::StatusOr<presence::v1::CommandResult> Send(const http::Request& r, const std::string& device,
                                                    const std::string& type, const std::string& body_json);
-  http::Response Fail(const absl::Status& st, const http::Request& r);
 
   CommandBackend& backend_;
   StreamStore& streams_;

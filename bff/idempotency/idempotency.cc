@@ -160,7 +160,6 @@ http::Response Guard::Handle(const http::Request& r, const std::string& caller,
                                   "a request with this Idempotency-Key is still running; retry shortly",
                                   {{"retry_after_seconds", "1"}}),
                 r);
-      resp.headers.push_back({"Retry-After", "1"});
       return resp;
     }
     case BeginResult::Kind::kReplay: {
