@@ -148,7 +148,8 @@ void Pool::ApplyStatements(Conn& c) {
   }
 }
 
-absl::Status Pool::InTransaction(const std::function<absl::Status(pqxx::work&)>& fn) {
+template <typename Tx>
+absl::Status Pool::Run(const std::function<absl::Status(Tx&)>& fn) {
   auto conn = Acquire();
   if (!conn.ok()) return conn.status();
   Conn& c = **conn;
@@ -156,7 +157,7 @@ absl::Status Pool::InTransaction(const std::function<absl::Status(pqxx::work&)>&
   bool broken = false;
   try {
     ApplyStatements(c);
-    pqxx::work tx(*c.conn);
+    Tx tx(*c.conn);
     result = fn(tx);
     if (result.ok()) {
       tx.commit();
@@ -177,6 +178,14 @@ absl::Status Pool::InTransaction(const std::function<absl::Status(pqxx::work&)>&
   if (!c.conn->is_open()) broken = true;
   Release(std::move(*conn), broken);
   return result;
+}
+
+absl::Status Pool::InTransaction(const std::function<absl::Status(pqxx::work&)>& fn) {
+  return Run<pqxx::work>(fn);
+}
+
+absl::Status Pool::Read(const std::function<absl::Status(pqxx::nontransaction&)>& fn) {
+  return Run<pqxx::nontransaction>(fn);
 }
 
 }  // namespace fleet::pg

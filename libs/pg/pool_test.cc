@@ -89,6 +89,35 @@ TEST_F(PoolTest, PreparedStatementsCommitAndRollback) {
   EXPECT_EQ(n, 100);
 }
 
+TEST_F(PoolTest, ReadRunsPreparedStatementsWithoutATransaction) {
+  pool_->Prepare("insert_device", "INSERT INTO devices (id) VALUES ($1)");
+  pool_->Prepare("get_n", "SELECT n FROM devices WHERE id = $1");
+  ASSERT_TRUE(Exec("INSERT INTO devices (id, n) VALUES ('gw-1', 7)").ok());
+  int n = -1;
+  ASSERT_TRUE(pool_->Read([&](pqxx::nontransaction& tx) {
+                     n = tx.exec_prepared("get_n", "gw-1")[0][0].as<int>();
+                     // No BEGIN was sent: the session is outside a transaction block.
+                     EXPECT_EQ(tx.exec("SELECT now() = statement_timestamp()")[0][0].as<bool>(), true);
+                     return absl::OkStatus();
+                   }).ok());
+  EXPECT_EQ(n, 7);
+  // Autocommit: a write made before a non-OK status is not rolled back (the contract says reads).
+  absl::Status st = pool_->Read([](pqxx::nontransaction& tx) {
+    tx.exec_prepared("insert_device", "gw-2");
+    return absl::NotFoundError("after the insert");
+  });
+  EXPECT_EQ(st, absl::NotFoundError("after the insert"));
+  EXPECT_EQ(Count("devices"), 2);
+  // SQL errors are converted like in InTransaction, and the connection stays usable.
+  absl::Status missing = pool_->Read([](pqxx::nontransaction& tx) {
+    tx.exec("SELECT * FROM nope");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(missing.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(missing.message(), HasSubstr("42P01"));
+  EXPECT_EQ(Count("devices"), 2);
+}
+
 TEST_F(PoolTest, ErrorMapping) {
   ASSERT_TRUE(Exec("INSERT INTO devices (id) VALUES ('a')").ok());
   absl::Status dup = Exec("INSERT INTO devices (id) VALUES ('a')");

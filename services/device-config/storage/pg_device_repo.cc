@@ -195,7 +195,7 @@ absl::StatusOr<Device> PgDeviceRepo::Create(const Device& d, absl::Time now) {
 
 absl::StatusOr<std::optional<Device>> PgDeviceRepo::Get(std::string_view id) {
   std::optional<Device> out;
-  absl::Status st = pool_.InTransaction([&](pqxx::work& tx) {
+  absl::Status st = pool_.Read([&](pqxx::nontransaction& tx) {
     pqxx::result r = tx.exec_prepared(kGet, std::string(id));
     if (!r.empty()) out = RowToDevice(r[0]);
     return absl::OkStatus();
@@ -208,7 +208,7 @@ absl::StatusOr<std::vector<Device>> PgDeviceRepo::BatchGet(absl::Span<const std:
   std::vector<Device> out;
   if (ids.empty()) return out;
   absl::flat_hash_map<std::string, Device> found;
-  absl::Status st = pool_.InTransaction([&](pqxx::work& tx) {
+  absl::Status st = pool_.Read([&](pqxx::nontransaction& tx) {
     for (const auto& row : tx.exec_prepared(kBatchGet, TextArray(ids))) {
       Device d = RowToDevice(row);
       std::string id = d.id;
