@@ -26,6 +26,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  if (options.min_pollers < 1 || options.max_pollers < options.min_pollers) {
+    return absl::InvalidArgumentError(absl::StrCat("grpcx::Server: need 1 <= min_pollers (",
+                                                   options.min_pollers, ") <= max_pollers (",
+                                                   options.max_pollers, ")"));
+  }
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, options.min_pollers);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, options.max_pollers);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
   // gRPC runs server interceptors in reverse order for POST_RECV hooks and in order for PRE_SEND

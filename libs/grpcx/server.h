@@ -20,6 +20,11 @@ struct ServerOptions {
   absl::Duration drain_timeout = absl::Seconds(10);
   // Largest request accepted (gRPC's own default is 4 MiB; bulk imports need more).
   int max_receive_message_bytes = 32 << 20;
+  // Synchronous-server threads waiting for calls. gRPC starts another thread when fewer than
+  // min_pollers are waiting and lets a thread exit after its call when more than max_pollers
+  // are; its defaults (1 and 2) create and destroy about a thread per call under load.
+  int min_pollers = 2;
+  int max_pollers = 16;
 };
 
 // A started gRPC server with the standard health service (grpc.health.v1, overall status SERVING

@@ -9,11 +9,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <future>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/log/log.h"
@@ -230,6 +233,37 @@ TEST_F(ServerTest, ShutdownStopsServingAndIsIdempotent) {
   auto channel = Dial("127.0.0.1:" + std::to_string(port));
   grpc::Status s = Call(channel.get(), kHealthCheck, "", nullptr);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST(ServerStartTest, PollerBoundsAreCheckedAndConcurrentCallsAreServed) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  EchoService echo;
+  ServerOptions bad;
+  bad.min_pollers = 4;
+  bad.max_pollers = 2;
+  EXPECT_EQ(Server::Start(bad, {&echo}, registry).status().code(), absl::StatusCode::kInvalidArgument);
+  bad.min_pollers = 0;
+  EXPECT_EQ(Server::Start(bad, {&echo}, registry).status().code(), absl::StatusCode::kInvalidArgument);
+
+  ServerOptions options;
+  options.min_pollers = 1;
+  options.max_pollers = 3;
+  auto server = Server::Start(options, {&echo}, registry);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = Dial("127.0.0.1:" + std::to_string((*server)->port()));
+  std::atomic<int> ok{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 16; ++t) {
+    callers.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        std::string want = absl::StrCat("c", t, "-", i), got;
+        if (Call(channel.get(), "/fleet.test.Echo/Echo", want, &got).ok() && got == want) ++ok;
+      }
+    });
+  }
+  for (auto& c : callers) c.join();
+  EXPECT_EQ(ok.load(), 16 * 25);
+  (*server)->Shutdown();
 }
 
 TEST(ServerStartTest, BadAddressIsUnavailable) {
