@@ -20,6 +20,7 @@
 #include "libs/grpcx/signals.h"
 #include "libs/http/server.h"
 #include "libs/log/log.h"
+#include "libs/log/process.h"
 #include "libs/trace/otlp_exporter.h"
 #include "libs/trace/trace.h"
 
@@ -132,7 +133,7 @@ int Main(int argc, char** argv) {
                "directory of the built operator console (bff/web/dist, from bff/web/build); empty = / says "
                "the UI is not built");
   flags.ParseOrExit(argc, argv);
-  log::SetService("fleet-bff");
+  log::InitProcess("fleet-bff");
   if (absl::Status st = cfg.Validate(); !st.ok()) return log::FailStartup("invalid configuration", st);
   auto exporter = trace::InstallOtlpExporter(cfg.otlp_endpoint, "fleet-bff");
   if (!exporter.ok()) return log::FailStartup("otlp exporter", exporter.status());

@@ -24,6 +24,7 @@
 #include "libs/kafka/envelope.h"
 #include "libs/kafka/producer.h"
 #include "libs/log/log.h"
+#include "libs/log/process.h"
 
 namespace fleet::sim {
 namespace {
@@ -356,7 +357,7 @@ int Main(int argc, char** argv) {
   flags.Duration("firmware_step_time", &cfg.firmware_step_time, "time per firmware.upgrade progress step");
   flags.Duration("firmware_reboot_time", &cfg.firmware_reboot_time, "how long a device is silent while rebooting");
   flags.ParseOrExit(argc, argv);
-  log::SetService("fleet-sim");
+  log::InitProcess("fleet-sim");
   if (absl::Status st = cfg.Validate(); !st.ok()) {
     log::Error("invalid configuration", {{"error", std::string(st.message())}});
     return 2;

@@ -9,6 +9,7 @@
 #include "libs/kafka/producer.h"
 #include "libs/grpcx/signals.h"
 #include "libs/log/log.h"
+#include "libs/log/process.h"
 #include "libs/metrics/admin_server.h"
 #include "libs/pg/migrate.h"
 #include "libs/pg/pool.h"
@@ -31,7 +32,7 @@ namespace {
 
 int Main(int argc, char** argv) {
   grpcx::InstallShutdownSignals();
-  log::SetService("device-config");
+  log::InitProcess("device-config");
   absl::StatusOr<std::shared_ptr<const Config>> loaded = LoadConfig(argc, argv);
   if (!loaded.ok()) return log::FailStartup("invalid configuration", loaded.status());
   const Config& cfg = **loaded;

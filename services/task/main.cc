@@ -11,6 +11,7 @@
 #include "libs/kafka/consumer.h"
 #include "libs/kafka/producer.h"
 #include "libs/log/log.h"
+#include "libs/log/process.h"
 #include "libs/metrics/admin_server.h"
 #include "libs/pg/migrate.h"
 #include "libs/pg/pool.h"
@@ -32,7 +33,7 @@ namespace {
 
 int Main(int argc, char** argv) {
   grpcx::InstallShutdownSignals();
-  log::SetService("task");
+  log::InitProcess("task");
   absl::StatusOr<std::shared_ptr<const Config>> loaded = LoadConfig(argc, argv);
   if (!loaded.ok()) return log::FailStartup("invalid configuration", loaded.status());
   const Config& cfg = **loaded;
