@@ -8,6 +8,7 @@
 #include "bff/config_backend.h"
 #include "bff/presence_backend.h"
 #include "bff/registry_backend.h"
+#include "bff/registry_cache.h"
 #include "bff/static_files.h"
 #include "bff/ratelimit/limiter.h"
 #include "bff/ratelimit/redis_limiter.h"
@@ -39,6 +40,7 @@ struct Config {
   std::string otlp_endpoint;
   int64_t threads = 8;
   absl::Duration backend_timeout = absl::Seconds(5);
+  absl::Duration device_cache_ttl = absl::ZeroDuration();  // 0 = every device read asks device-config
   // Access control.
   std::string auth = "enabled";  // "disabled": development only, everyone is an admin
   std::string pg_url;            // the BFF's own database (fleet_bff)
@@ -89,6 +91,8 @@ struct Config {
     if (threads < 1 || threads > 256) return absl::InvalidArgumentError("--threads must be 1..256");
     if (backend_timeout <= absl::ZeroDuration())
       return absl::InvalidArgumentError("--backend_timeout must be positive");
+    if (device_cache_ttl < absl::ZeroDuration() || device_cache_ttl > absl::Minutes(1))
+      return absl::InvalidArgumentError("--device_cache_ttl must be 0..1m");
     return absl::OkStatus();
   }
 };
@@ -107,6 +111,9 @@ int Main(int argc, char** argv) {
   flags.String("otlp_endpoint", &cfg.otlp_endpoint, "OTLP/HTTP traces endpoint (empty = no export)");
   flags.Int("threads", &cfg.threads, "HTTP handler threads");
   flags.Duration("backend_timeout", &cfg.backend_timeout, "deadline of each service call");
+  flags.Duration("device_cache_ttl", &cfg.device_cache_ttl,
+                 "serve GET /v1/devices/{id} from this replica's cache for up to this long (writes through "
+                 "this replica are seen at once, writes through others within the TTL); 0 = off");
   flags.String("auth", &cfg.auth,
                "enabled | disabled (DEVELOPMENT ONLY: no sign-in, every request is the admin local-admin)");
   flags.String("pg_url", &cfg.pg_url, "PostgreSQL URL of the BFF's database fleet_bff (users, sessions, keys, audit)");
@@ -139,8 +146,10 @@ int Main(int argc, char** argv) {
   if (!exporter.ok()) return log::FailStartup("otlp exporter", exporter.status());
   auto registry = std::make_shared<prometheus::Registry>();
   std::unique_ptr<PresenceBackend> presence = NewGrpcPresenceBackend(cfg.device_online);
-  std::unique_ptr<RegistryBackend> device_config =
-      cfg.device_config.empty() ? NewUnconfiguredRegistryBackend() : NewGrpcRegistryBackend(cfg.device_config);
+  RealClock cache_clock;
+  std::unique_ptr<RegistryBackend> device_config = std::make_unique<CachingRegistryBackend>(
+      cfg.device_config.empty() ? NewUnconfiguredRegistryBackend() : NewGrpcRegistryBackend(cfg.device_config),
+      RegistryCacheOptions{.ttl = cfg.device_cache_ttl}, cache_clock);
   // DeviceConfigService is served by the same device-config process, on the same address.
   std::unique_ptr<ConfigBackend> config_versions =
       cfg.device_config.empty() ? NewUnconfiguredConfigBackend() : NewGrpcConfigBackend(cfg.device_config);
