@@ -30,6 +30,7 @@ BUILD=1
 RECORD=1
 KEEP=0
 NOTE=""
+CACHE_TTL=0s
 TARGET_RPS=10000
 TARGET_P99_MS=20
 TARGET_LIMITER_MS=0.15
@@ -56,6 +57,8 @@ usage: bench/run bff [options]
                      the first closed-loop run of each route; top symbols per process in the
                      run directory (kept) and on stderr
   --timeout S        limit for each wrk run and each start-up wait (default $TIMEOUT_S)
+  --device_cache_ttl D  BFF --device_cache_ttl (per-replica device read cache, e.g. 1s; default
+                     $CACHE_TTL = off: every GET reaches device-config and PostgreSQL)
   --note TEXT        free text for the results table
   --no-record        do not write bench/results/
   --no-build         use the binaries already in bazel-bin
@@ -79,7 +82,7 @@ while [[ $# -gt 0 ]]; do
   shift
   if [[ "$arg" == --*=* ]]; then val="${arg#*=}" arg="${arg%%=*}" has_val=1; fi
   case "$arg" in
-    --devices|--connections|--duration|--warmup|--bff_threads|--wrk_threads|--rate|--overview_rate|--routes|--limits|--key_limits|--timeout|--note)
+    --devices|--connections|--duration|--warmup|--bff_threads|--wrk_threads|--rate|--overview_rate|--routes|--limits|--key_limits|--timeout|--note|--device_cache_ttl)
       if ((!has_val)); then
         [[ $# -ge 1 ]] || die "$arg needs a value"
         val="$1"
@@ -100,6 +103,7 @@ while [[ $# -gt 0 ]]; do
     --key_limits) KEY_LIMITS="$val" ;;
     --timeout) TIMEOUT_S="$val" ;;
     --note) NOTE="$val" ;;
+    --device_cache_ttl) CACHE_TTL="$val" ;;
     --no-presence) PRESENCE=0 ;;
     --perf) PERF=1 ;;
     --no-record) RECORD=0 ;;
@@ -136,6 +140,8 @@ if ((CONNECTIONS + 200 > $(ulimit -n))); then
 fi
 PSQL_BIN=/usr/lib/postgresql/15/bin/psql
 [[ -x "$PSQL_BIN" ]] || die "$PSQL_BIN missing"
+[[ "$CACHE_TTL" =~ ^[0-9]+(ms|s|m)$ ]] || die "--device_cache_ttl must look like 0s, 500ms or 1s"
+[[ "$CACHE_TTL" =~ ^0+(ms|s|m)$ ]] || NOTE="${NOTE:+$NOTE; }device cache $CACHE_TTL"
 LUA="$BENCH_DIR/bff.lua"
 [[ -f "$LUA" ]] || die "$LUA missing"
 
@@ -226,6 +232,7 @@ start_bff() {
   FLEET_BOOTSTRAP_ADMIN="admin:$ADMIN_PW" "$BFF" --http_address=127.0.0.1 --http_port=0 \
     --device_online="$ONLINE_TARGET" --device_config="$DEVCFG_TARGET" --pg_url="$(db_url fleet_bff)" \
     --redis="$REDIS_ADDR" --threads="$threads" --key_rate_limits="$klim" --user_rate_limits="$ulim" \
+    --device_cache_ttl="$CACHE_TTL" \
     </dev/null >"$RUN_DIR/bff.out" 2>"$log" &
   BFF_PID=$!
   echo "fleet-bff $BFF_PID" >>"$RUN_DIR/pids"
