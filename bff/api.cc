@@ -89,6 +89,9 @@ Api::Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiO
   tasks_->Register(router_);
   configs_.Register(router_);
   tunnels_.Register(router_);
+  ssh_targets_ = ssh::NewTunnelTargetResolver(backends.tunnel);
+  ssh_ = std::make_unique<ssh::SshRoutes>(*ssh_targets_, access.audit, commands.ssh);
+  ssh_->Register(router_);
   router_.Add("GET", "/v1/devices/{device}/presence",
               [this](const http::Request& r, const PathVars& v) { return GetPresence(r, v); });
   router_.Add("GET", "/v1/presence",

@@ -18,6 +18,7 @@
 #include "bff/presence_backend.h"
 #include "bff/registry_backend.h"
 #include "bff/router.h"
+#include "bff/ssh/ssh_routes.h"
 #include "bff/static_files.h"
 #include "bff/tunnel_backend.h"
 #include "bff/tunnel_routes.h"
@@ -66,6 +67,7 @@ struct Extras {
   commands::CircuitBreaker* breaker = nullptr;
   idempotency::Store* idempotency = nullptr;
   commands::CameraOptions camera;
+  ssh::SshOptions ssh;  // web SSH (GET /v1/devices/{device}/ssh) limits
 };
 
 // The HTTP/JSON API (AIP conventions): routing, request ids, W3C trace context, AIP-193 errors,
@@ -113,6 +115,9 @@ class Api {
   std::unique_ptr<idempotency::Store> own_idempotency_;
   std::unique_ptr<commands::CameraRoutes> camera_;
   std::unique_ptr<idempotency::Guard> idempotency_;
+  // Web SSH through the tunnel service; declared last so its sessions end first.
+  std::unique_ptr<ssh::TargetResolver> ssh_targets_;
+  std::unique_ptr<ssh::SshRoutes> ssh_;
 };
 
 }  // namespace fleet::bff

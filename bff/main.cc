@@ -59,6 +59,10 @@ struct Config {
   std::string device_command_limits = "5/1s,60/1m";
   absl::Duration camera_timeout = absl::Seconds(8);
   std::string web_root;  // built operator console (bff/web/dist); empty = "not built" page
+  // Web SSH (GET /v1/devices/{device}/ssh).
+  int64_t ssh_idle_seconds = 600;
+  int64_t ssh_max_seconds = 3600;
+  int64_t ssh_max_sessions = 50;
   std::vector<ratelimit::Window> key_windows, user_windows, signin_windows, device_command_windows;
 
   absl::Status Validate() {
@@ -87,6 +91,9 @@ struct Config {
       return absl::InvalidArgumentError("--camera_timeout must be 1s..60s");
     }
     if (http_port < 0 || http_port > 65535) return absl::InvalidArgumentError("--http_port must be 0..65535");
+    if (ssh_idle_seconds < 1 || ssh_idle_seconds > 86400) return absl::InvalidArgumentError("--ssh_idle_seconds must be 1..86400");
+    if (ssh_max_seconds < 1 || ssh_max_seconds > 86400) return absl::InvalidArgumentError("--ssh_max_seconds must be 1..86400");
+    if (ssh_max_sessions < 0 || ssh_max_sessions > 10000) return absl::InvalidArgumentError("--ssh_max_sessions must be 0..10000");
     if (device_online.empty()) return absl::InvalidArgumentError("--device_online is required");
     if (threads < 1 || threads > 256) return absl::InvalidArgumentError("--threads must be 1..256");
     if (backend_timeout <= absl::ZeroDuration())
@@ -139,6 +146,10 @@ int Main(int argc, char** argv) {
   flags.String("web_root", &cfg.web_root,
                "directory of the built operator console (bff/web/dist, from bff/web/build); empty = / says "
                "the UI is not built");
+  flags.Int("ssh_idle_seconds", &cfg.ssh_idle_seconds, "web SSH: a session without a byte either way ends after this");
+  flags.Int("ssh_max_seconds", &cfg.ssh_max_seconds, "web SSH: a session ends after this, busy or not");
+  flags.Int("ssh_max_sessions", &cfg.ssh_max_sessions,
+            "web SSH: concurrent sessions per BFF replica (more get 429 SSH_SESSION_LIMIT; 0 = web SSH off)");
   flags.ParseOrExit(argc, argv);
   log::InitProcess("fleet-bff");
   if (absl::Status st = cfg.Validate(); !st.ok()) return log::FailStartup("invalid configuration", st);
@@ -238,7 +249,11 @@ int Main(int argc, char** argv) {
                 .device_limiter = limiter.get(),
                 .breaker = &breaker,
                 .idempotency = idempotency_store.get(),
-                .camera = {.command_timeout = cfg.camera_timeout, .device_limits = cfg.device_command_windows}};
+                .camera = {.command_timeout = cfg.camera_timeout, .device_limits = cfg.device_command_windows},
+                .ssh = {.idle = absl::Seconds(cfg.ssh_idle_seconds),
+                        .max = absl::Seconds(cfg.ssh_max_seconds),
+                        .max_sessions = static_cast<int>(cfg.ssh_max_sessions),
+                        .backend_timeout = cfg.backend_timeout}};
 
   auto web = StaticFiles::Load(cfg.web_root);
   if (!web.ok()) return log::FailStartup("--web_root", web.status());

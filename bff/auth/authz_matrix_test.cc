@@ -65,6 +65,7 @@ const Spec kSpec[] = {
     {"GET", "/v1/tunnels/{tunnel}", 'V', "tunnels.read", 'F'},
     {"POST", "/v1/tunnels/{tunnel}:extend", 'O', "tunnels.write", 'F'},
     {"POST", "/v1/tunnels/{tunnel}:close", 'O', "tunnels.write", 'F'},
+    {"GET", "/v1/devices/{device}/ssh", 'O', "tunnels.write", 'D'},
     {"POST", "/v1/devices/{device}/camera:rotate", 'O', "camera", 'D'},
     {"POST", "/v1/devices/{device}/camera:zoom", 'O', "camera", 'D'},
     {"POST", "/v1/devices/{device}/camera:startStream", 'O', "camera", 'D'},

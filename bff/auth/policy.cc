@@ -62,6 +62,8 @@ std::vector<PolicyEntry> BuildPolicy() {
       {"GET", "/v1/tunnels/{tunnel}", P::kViewer, "tunnels.read", D::kFleetWide},
       {"POST", "/v1/tunnels/{tunnel}:extend", P::kOperator, "tunnels.write", D::kFleetWide},
       {"POST", "/v1/tunnels/{tunnel}:close", P::kOperator, "tunnels.write", D::kFleetWide},
+      // Web SSH (a WebSocket) through the device's open tunnel: as opening a tunnel.
+      {"GET", "/v1/devices/{device}/ssh", P::kOperator, "tunnels.write", D::kPathVar},
       // Live camera commands.
       {"POST", "/v1/devices/{device}/camera:rotate", P::kOperator, "camera", D::kPathVar},
       {"POST", "/v1/devices/{device}/camera:zoom", P::kOperator, "camera", D::kPathVar},

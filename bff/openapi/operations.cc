@@ -155,6 +155,19 @@ std::vector<Operation> Build() {
        "Session"},
       {"POST", "/v1/tunnels/{tunnel}:close", "closeTunnel", "tunnels", "Close a tunnel",
        "404 TUNNEL_NOT_FOUND; 409 TUNNEL_INVALID_TRANSITION.", {kTunnel}, "CloseTunnelRequest", "", false, "Session"},
+      {"GET", "/v1/devices/{device}/ssh", "openWebSsh", "tunnels",
+       "Web SSH: a WebSocket terminal to the device's SSH server through its OPEN tunnel (answers 101 Switching "
+       "Protocols). Messages: client {\"type\":\"auth\",\"username\",\"password\"|\"privateKey\"+"
+       "\"passphrase\",\"cols\",\"rows\"} first; server {\"type\":\"ready\",\"fingerprint\",\"idleSeconds\","
+       "\"maxSeconds\"} or {\"type\":\"error\",\"error\":{code,status,message,reason}}; then binary frames are "
+       "terminal bytes both ways, client {\"type\":\"resize\",\"cols\",\"rows\"}, server "
+       "{\"type\":\"closed\",\"reason\"} (IDLE_TIMEOUT, MAX_DURATION, REMOTE_CLOSED, TUNNEL_CLOSED, "
+       "SERVER_SHUTDOWN) before closing",
+       "400 SSH_PROTOCOL_ERROR (not a WebSocket upgrade), SSH_NOT_IN_TUNNEL (no ssh proxy); 403 SSH_ORIGIN_MISMATCH "
+       "(a signed-in browser's Origin is not this host); 404 SSH_NO_TUNNEL; 429 SSH_SESSION_LIMIT. After the "
+       "upgrade, in the error message: 401 SSH_AUTH_FAILED, 400 SSH_KEY_INVALID, 503 SSH_CONNECT_FAILED, "
+       "SSH_CHANNEL_FAILED.",
+       {kDevice}, "", "", true, R"({"type": "string"})", "text/plain"},
       // Camera.
       {"POST", "/v1/devices/{device}/camera:rotate", "rotateCamera", "camera", "Pan/tilt the camera", kCommandErrors,
        {kDevice}, "RotateRequest", "", true, "CameraCommandResult"},

@@ -7,9 +7,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "boost/asio.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "boost/beast/websocket/rfc6455.hpp"
+#include "libs/http/websocket_internal.h"
 
 namespace fleet::http {
 namespace {
@@ -30,8 +35,9 @@ int HexValue(char c) {
 // One connection: read a request, run the handler, write the response, repeat (keep-alive).
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const Handler& handler, const ServerOptions& options)
-      : stream_(std::move(socket)), handler_(handler), options_(options) {}
+  Session(tcp::socket socket, const Handler& handler, const ServerOptions& options,
+          std::shared_ptr<internal::WsTracker> tracker)
+      : stream_(std::move(socket)), handler_(handler), options_(options), tracker_(std::move(tracker)) {}
 
   void Run() { Read(); }
 
@@ -90,6 +96,23 @@ class Session : public std::enable_shared_from_this<Session> {
       resp = Response{500, "application/json", {},
                       R"({"error":{"code":500,"message":"internal error","status":"INTERNAL"}})"};
     }
+    if (resp.websocket) {
+      if (beast::websocket::is_upgrade(req)) {
+        // The connection belongs to the WebSocket from here on; this Session ends.
+        stream_.expires_never();
+        internal::AcceptWebSocket(std::move(stream_), parser_->release(), std::move(resp.headers),
+                                  std::move(resp.websocket),
+                                  {.max_message_bytes = options_.max_websocket_message_bytes,
+                                   .idle_timeout_seconds = options_.idle_timeout_seconds,
+                                   .send_timeout = absl::Seconds(options_.websocket_send_timeout_seconds)},
+                                  tracker_);
+        return;
+      }
+      resp = Response{426, "application/json", {{"Upgrade", "websocket"}},
+                      R"({"error":{"code":426,"message":"this route needs a WebSocket upgrade",)"
+                      R"("status":"FAILED_PRECONDITION","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo",)"
+                      R"("reason":"UPGRADE_REQUIRED","domain":"fleetd.io"}]}})"};
+    }
     Reply(resp, req.keep_alive(), req.method() == bhttp::verb::head);
   }
 
@@ -145,6 +168,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const Handler& handler_;
   const ServerOptions& options_;
+  std::shared_ptr<internal::WsTracker> tracker_;
 };
 
 class ServerImpl : public Server {
@@ -181,6 +205,7 @@ class ServerImpl : public Server {
     if (stopped_.exchange(true)) return;
     ioc_.stop();
     for (auto& t : threads_) t.join();
+    tracker_->ShutdownAll();
     beast::error_code ec;
     acceptor_.close(ec);  // the threads are gone: no handler can race with this
   }
@@ -191,7 +216,7 @@ class ServerImpl : public Server {
       if (ec) {
         if (ec == asio::error::operation_aborted) return;
       } else {
-        std::make_shared<Session>(std::move(s), handler_, options_)->Run();
+        std::make_shared<Session>(std::move(s), handler_, options_, tracker_)->Run();
       }
       Accept();
     });
@@ -204,6 +229,7 @@ class ServerImpl : public Server {
   std::vector<std::thread> threads_;
   int port_ = 0;
   std::atomic<bool> stopped_{false};
+  std::shared_ptr<internal::WsTracker> tracker_ = std::make_shared<internal::WsTracker>();
 };
 
 }  // namespace
@@ -216,6 +242,15 @@ std::string Request::Header(const std::string& lower_name) const {
 std::string Request::QueryParam(const std::string& name) const {
   auto it = query.find(name);
   return it == query.end() ? "" : it->second;
+}
+
+bool IsWebSocketUpgrade(const Request& r) {
+  if (r.method != "GET" || r.Header("sec-websocket-key").empty()) return false;
+  if (!absl::EqualsIgnoreCase(r.Header("upgrade"), "websocket")) return false;
+  for (absl::string_view token : absl::StrSplit(r.Header("connection"), ',')) {
+    if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(token), "upgrade")) return true;
+  }
+  return false;
 }
 
 std::string PercentDecode(std::string_view s) {

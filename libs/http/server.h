@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "libs/http/client.h"  // Fetch, ClientResponse: kept reachable through this header
+#include "libs/http/websocket.h"
 
 namespace fleet::http {
 
@@ -24,11 +25,20 @@ struct Request {
   std::string QueryParam(const std::string& name) const;
 };
 
+// Whether the request asks for a WebSocket upgrade (GET with Connection: upgrade, Upgrade:
+// websocket and a Sec-WebSocket-Key).
+bool IsWebSocketUpgrade(const Request& r);
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Set to accept a WebSocket upgrade request: the server answers 101 (with `headers`; status,
+  // content type and body are ignored) and hands the connection to this handler. When set on a
+  // request that is not an upgrade, the client gets 426 UPGRADE_REQUIRED instead. An upgrade
+  // request answered without it gets the response as is (a refusal, e.g. 401 or 404).
+  WebSocketHandler websocket;
 };
 
 using Handler = std::function<Response(const Request&)>;
@@ -39,6 +49,10 @@ struct ServerOptions {
   int threads = 4;              // handlers run on these threads and may block
   size_t max_body_bytes = 1 << 20;
   int idle_timeout_seconds = 60;
+  // WebSocket connections: larger messages close the connection with 1009; a peer that answers
+  // no ping for idle_timeout_seconds is dropped; Send gives up after websocket_send_timeout_seconds.
+  size_t max_websocket_message_bytes = 1 << 20;
+  int websocket_send_timeout_seconds = 30;
 };
 
 // HTTP/1.1 server (Boost.Beast) with keep-alive. Every request is passed to `handler`;
@@ -46,7 +60,9 @@ struct ServerOptions {
 // that throws produces a 500. Responses to HEAD carry the headers (Content-Length of the
 // handler's body) but no body. Start errors: INVALID_ARGUMENT for a bad address, UNAVAILABLE
 // when it cannot be bound.
-// Thread-safe; Stop() (or the destructor) closes the listener and waits for the threads.
+// A response with `websocket` set upgrades the connection (see Response::websocket).
+// Thread-safe; Stop() (or the destructor) closes the listener, waits for the threads and marks
+// every WebSocket closed.
 class Server {
  public:
   static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options, Handler handler);
