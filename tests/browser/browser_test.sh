@@ -2,7 +2,8 @@
 # Browser tests of the operator console against the real stack: PostgreSQL, Redis and kafka-dev
 # (scripts/stack/up in a private directory), device-online, device-config, tunnel, task, the BFF
 # serving the built console, and fleet-sim (fast firmware steps), all from this test's runfiles, on free loopback
-# ports. Then tests/browser/console.test.mjs drives Debian's Chromium through playwright-core.
+# ports, plus a real sshd (/usr/sbin/sshd) on the tunnel's port pool for the web SSH check. Then
+# tests/browser/console.test.mjs drives Debian's Chromium through playwright-core.
 # Run it with tests/browser/run (it builds the console and installs playwright-core first and
 # passes FLEET_BROWSER_DIR / FLEET_WEB_ROOT). With --serve (outside Bazel: FLEET_BIN_DIR=bazel-bin)
 # it starts the stack, prints the URL and admin password and waits, for development.
@@ -72,6 +73,68 @@ for db in fleet_presence fleet_registry fleet_tunnel fleet_task fleet_bff; do
 done
 
 ONLINE="$(free_port)" CONFIG="$(free_port)" TUNNEL="$(free_port)" TASK="$(free_port)" HTTP="$(free_port)" SIM="$(free_port)"
+
+# Web SSH: a real sshd stands in for the device's ssh behind the tunnel. The simulated devices run
+# no frpc, so the BFF's SSH client reaches "the device" at the tunnel's public address (127.0.0.1)
+# and remote port. The tunnel pool is narrowed to POOL_SIZE free loopback ports, and sshd listens
+# on all of them (started before any tunnel opens), so whichever port a session's ssh proxy gets,
+# sshd answers there. The test signs in with a fresh key as the current user and gets a plain
+# bash (no dotfiles).
+POOL_SIZE=15
+SSH_IDLE_SECONDS=10  # short, so the check sees a session end for idleness
+POOL_BASE="$(python3 - "$POOL_SIZE" <<'PY'
+import random, socket, sys
+n = int(sys.argv[1])
+for _ in range(200):
+    base = random.randrange(20000, 32000 - n)
+    socks = []
+    try:
+        for p in range(base, base + n):
+            s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
+    except OSError:
+        continue
+    finally:
+        for s in socks: s.close()
+    print(base); break
+else:
+    sys.exit("no free port range")
+PY
+)"
+SSHD=/usr/sbin/sshd
+[[ -x "$SSHD" ]] || { echo "browser: $SSHD is missing (scripts/install-deps: openssh-server)" >&2; exit 1; }
+SSH_DIR="$TMP/sshd"
+mkdir -p "$SSH_DIR/home"
+chmod 700 "$SSH_DIR"
+[[ "$(id -u)" != 0 ]] || mkdir -p /run/sshd
+ssh-keygen -q -t ed25519 -N '' -C fleet-browser-host -f "$SSH_DIR/host_ed25519"
+ssh-keygen -q -t ed25519 -N '' -C fleet-browser-client -f "$SSH_DIR/client_ed25519"
+cp "$SSH_DIR/client_ed25519.pub" "$SSH_DIR/authorized_keys"
+{ echo "ListenAddress 127.0.0.1"
+  for ((p = POOL_BASE; p < POOL_BASE + POOL_SIZE; p++)); do echo "Port $p"; done
+  echo "HostKey $SSH_DIR/host_ed25519"
+  echo "PidFile $SSH_DIR/sshd.pid"
+  echo "AuthorizedKeysFile $SSH_DIR/authorized_keys"
+  echo "UsePAM no"
+  echo "StrictModes no"
+  echo "PasswordAuthentication no"
+  echo "KbdInteractiveAuthentication no"
+  echo "PubkeyAuthentication yes"
+  echo "PermitRootLogin prohibit-password"
+  echo "PrintMotd no"
+  echo "PrintLastLog no"
+  # A plain interactive shell, like a gateway's. The runner's dotfiles may be slow or noisy, and
+  # Debian's bash reads ~/.bashrc even for the `bash -c` that runs ForceCommand: HOME is empty.
+  echo "SetEnv HOME=$SSH_DIR/home"
+  echo "ForceCommand exec /bin/bash --noprofile --norc -i"
+  echo "AcceptEnv LANG"
+} >"$SSH_DIR/sshd_config"
+start sshd "$SSHD" -D -e -f "$SSH_DIR/sshd_config"
+for _ in $(seq 1 50); do
+  python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$POOL_BASE" 2>/dev/null && break
+  sleep 0.1
+done
+ssh-keygen -l -E sha256 -f "$SSH_DIR/host_ed25519.pub" | awk '{print $2}' >"$SSH_DIR/host_fingerprint"
+echo "browser: sshd on 127.0.0.1:$POOL_BASE-$((POOL_BASE + POOL_SIZE - 1)) (the tunnel port pool)"
 ADMIN_PASSWORD="$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export FLEET_E2E_FRP_TOKEN=browser-test-frp-token
 start device-online "$BIN/services/device-online/device-online" --grpc_address="127.0.0.1:$ONLINE" \
@@ -82,14 +145,14 @@ start device-config "$BIN/services/device-config/device-config" --grpc_address="
   --device_online="127.0.0.1:$ONLINE"
 start tunnel "$BIN/services/tunnel/tunnel" --grpc_address="127.0.0.1:$TUNNEL" --admin_port=0 \
   --plugin_port=-1 --pg_url="$(db_url fleet_tunnel)" --kafka_bootstrap="$FLEET_KAFKA_BOOTSTRAP" \
-  --frp_servers="name=frp-a public_address=127.0.0.1 bind_port=7000 token_ref=env:FLEET_E2E_FRP_TOKEN ports=43000-43099 weight=1"
+  --frp_servers="name=frp-a public_address=127.0.0.1 bind_port=7000 token_ref=env:FLEET_E2E_FRP_TOKEN ports=$POOL_BASE-$((POOL_BASE + POOL_SIZE - 1)) weight=1"
 start task "$BIN/services/task/task" --grpc_address="127.0.0.1:$TASK" --admin_port=0 \
   --pg_url="$(db_url fleet_task)" --kafka_bootstrap="$FLEET_KAFKA_BOOTSTRAP" \
   --device_online="127.0.0.1:$ONLINE" --device_config="127.0.0.1:$CONFIG"
 FLEET_BOOTSTRAP_ADMIN="admin:$ADMIN_PASSWORD" start bff "$BIN/bff/fleet-bff" --http_port="$HTTP" \
   --device_online="127.0.0.1:$ONLINE" --device_config="127.0.0.1:$CONFIG" --tunnel="127.0.0.1:$TUNNEL" \
   --task="127.0.0.1:$TASK" --pg_url="$(db_url fleet_bff)" --redis="$FLEET_REDIS_ADDR" --web_root="$FLEET_WEB_ROOT" \
-  --user_rate_limits= --device_command_limits=
+  --user_rate_limits= --device_command_limits= --ssh_idle_seconds="$SSH_IDLE_SECONDS"
 start sim "$BIN/edge/sim/fleet-sim" --kafka_bootstrap="$FLEET_KAFKA_BOOTSTRAP" --devices="$DEVICES" \
   --heartbeat_interval=2s --control_port="$SIM" --camera_latency=20ms \
   --firmware_step_time=100ms --firmware_reboot_time=1s
@@ -115,6 +178,7 @@ done
 echo "browser: stack up at $BASE ($DEVICES devices online)"
 
 export BASE_URL="$BASE" ADMIN_PASSWORD SCREENS_DIR="$OUT/screens" SIM_URL="http://127.0.0.1:$SIM"
+export SSH_IDLE_SECONDS SSH_USER="$(id -un)" SSH_KEY_FILE="$SSH_DIR/client_ed25519" SSH_HOST_FINGERPRINT="$(cat "$SSH_DIR/host_fingerprint")"
 if ((SERVE)); then
   echo "console: $BASE  user admin  password $ADMIN_PASSWORD  (Ctrl+C stops)"
   echo "$BASE $ADMIN_PASSWORD" >"${FLEET_SERVE_INFO:-/tmp/fleet-browser-serve}"

@@ -1,6 +1,8 @@
 // Browser tests of the operator console (headless Debian Chromium via playwright-core), run by
-// browser_test.sh against the real stack. Env: BASE_URL, ADMIN_PASSWORD, SCREENS_DIR, and
-// FLEET_SCREENS_COPY_DIR (default /tmp/fleetd-screens; "" = no copy).
+// browser_test.sh against the real stack. Env: BASE_URL, ADMIN_PASSWORD, SCREENS_DIR,
+// FLEET_SCREENS_COPY_DIR (default /tmp/fleetd-screens; "" = no copy), and for web SSH (a real sshd
+// listening on the tunnel's port pool): SSH_USER, SSH_KEY_FILE (a private key it accepts) and
+// SSH_HOST_FINGERPRINT (its host key, "SHA256:...").
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -56,7 +58,11 @@ async function signIn(page, user, password) {
 }
 
 const results = [];
+// FLEET_BROWSER_ONLY=<regex>: run only the matching checks (development; later checks rely on
+// the state earlier ones leave, e.g. 'signs in|search|device page|web SSH').
+const ONLY = process.env.FLEET_BROWSER_ONLY ? new RegExp(process.env.FLEET_BROWSER_ONLY) : null;
 async function test(name, fn) {
+  if (ONLY && !ONLY.test(name)) return;
   const start = Date.now();
   try {
     await fn();
@@ -150,6 +156,115 @@ await test('open a remote connection, see the countdown, extend it, close it', a
   assert.match(await admin.getByTestId('tunnel-state').innerText(), /clos/);
   assert.equal(await admin.getByRole('button', { name: 'Open web SSH' }).count(), 0);
 });
+
+// The terminal's visible rows (xterm's DOM renderer), trimmed.
+const terminalRows = (page) => page.evaluate(() => [...document.querySelectorAll('[data-testid=terminal] .xterm-rows > div')]
+  .map((r) => r.textContent.replace(/\u00a0/g, ' ').trimEnd()));
+const PROMPT = /[#$>] ?$/;
+async function waitForRow(page, re, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const rows = await terminalRows(page);
+    const hit = rows.find((r) => re.test(r));
+    if (hit !== undefined) return hit;
+    if (Date.now() > deadline) throw new Error(`no terminal row matching ${re}; rows:\n${rows.filter(Boolean).join('\n')}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+// Closes DEVICE's open tunnels through the API (after a check that failed midway).
+const closeTunnels = (page) => page.evaluate(async (dev) => {
+  const r = await (await fetch(`/v1/tunnels?device=${dev}&state=OPEN`)).json();
+  for (const t of r.sessions || []) await fetch(`/v1/${t.name}:close`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+}, DEVICE).catch(() => {});
+
+await test('web SSH: key sign-in to a real sshd through the tunnel, a command, resize, disconnect', async () => {
+  try {
+    await webSsh();
+  } catch (e) {
+    await admin.setViewportSize(DESKTOP);
+    await closeTunnels(admin);
+    await admin.reload();
+    throw e;
+  }
+});
+async function webSsh() {
+  assert.ok(process.env.SSH_KEY_FILE, 'SSH_KEY_FILE is not set (run through browser_test.sh)');
+  const key = fs.readFileSync(process.env.SSH_KEY_FILE, 'utf8');
+  const wrongKey = fs.readFileSync(process.env.SSH_KEY_FILE.replace(/client_ed25519$/, 'host_ed25519'), 'utf8');
+  await admin.getByRole('button', { name: 'Open remote connection' }).click();
+  await admin.waitForFunction(() => document.querySelector('[data-testid=tunnel-state]')?.textContent === 'open', null, { timeout: 30000 });
+  await admin.getByRole('button', { name: 'Open web SSH' }).click();
+  const card = admin.getByTestId('ssh-card');
+  const form = card.getByTestId('ssh-form');
+  // A key sshd does not accept: the API's reason is shown, and the secret fields are cleared.
+  await form.getByLabel('SSH user').fill(process.env.SSH_USER);
+  await form.getByRole('textbox', { name: /Private key/ }).fill(wrongKey);
+  await form.getByRole('button', { name: 'Connect' }).click();
+  await card.getByTestId('error').waitFor({ timeout: 20000 });
+  assert.match(await card.getByTestId('error').innerText(), /SSH_AUTH_FAILED/);
+  assert.equal(await card.getByTestId('ssh-state').innerText(), 'failed');
+  assert.equal(await form.getByRole('textbox', { name: /Private key/ }).inputValue(), '');
+  assert.equal(await form.getByLabel('SSH user').inputValue(), process.env.SSH_USER); // kept: not a secret
+  await shot(admin, 'desktop-06a-web-ssh-refused');
+  // The right key: ready with the host key's fingerprint and the limits.
+  await form.getByRole('textbox', { name: /Private key/ }).fill(key);
+  await form.getByRole('button', { name: 'Connect' }).click();
+  await admin.waitForFunction(() => document.querySelector('[data-testid=ssh-state]')?.textContent === 'connected', null, { timeout: 20000 });
+  assert.equal(await card.getByTestId('ssh-form').count(), 0);
+  assert.equal(await card.getByTestId('ssh-fingerprint').innerText(), process.env.SSH_HOST_FINGERPRINT);
+  assert.match(await card.getByTestId('ssh-limits').innerText(), /idle.*at most/);
+  assert.equal(await admin.evaluate(() => [...document.querySelectorAll('textarea, input[type=password]')]
+    .filter((e) => e.value).length), 0, 'no secret left in any field');
+  await waitForRow(admin, PROMPT); // typed-ahead input can be lost while the login shell starts
+  await card.getByTestId('terminal').click();
+  await admin.keyboard.type('echo hello');
+  await admin.keyboard.press('Enter');
+  await waitForRow(admin, /^hello$/);
+  // The terminal follows the window: a smaller window, a resize message, and the pty agrees.
+  await admin.keyboard.type('echo "A $(stty size)"');
+  await admin.keyboard.press('Enter');
+  const before = (await waitForRow(admin, /^A \d+ \d+$/)).split(' ').slice(1).map(Number);
+  await admin.setViewportSize({ width: 1000, height: 640 });
+  await admin.waitForTimeout(500);
+  await admin.keyboard.type('echo "B $(stty size)"');
+  await admin.keyboard.press('Enter');
+  const after = (await waitForRow(admin, /^B \d+ \d+$/)).split(' ').slice(1).map(Number);
+  assert.ok(before[1] >= 80 && before[0] >= 15, `stty size at 1366x768: ${before}`);
+  assert.ok(after[1] < before[1] && after[0] < before[0], `stty size ${before} -> ${after} after shrinking the window`);
+  await admin.setViewportSize(DESKTOP);
+  await admin.waitForTimeout(300);
+  await admin.keyboard.type('clear; uname -sr; echo hello');
+  await admin.keyboard.press('Enter');
+  await waitForRow(admin, /^hello$/);
+  await card.scrollIntoViewIfNeeded();
+  await shot(admin, 'desktop-06b-web-ssh');
+  await card.getByRole('button', { name: 'Disconnect' }).click();
+  await card.getByTestId('ssh-closed').waitFor();
+  assert.match(await card.getByTestId('ssh-closed').innerText(), /DISCONNECTED/);
+  // A shell that exits: the server says why it closed.
+  await form.getByRole('textbox', { name: /Private key/ }).fill(key);
+  await form.getByRole('button', { name: 'Connect' }).click();
+  await admin.waitForFunction(() => document.querySelector('[data-testid=ssh-state]')?.textContent === 'connected', null, { timeout: 20000 });
+  await waitForRow(admin, PROMPT);
+  await card.getByTestId('terminal').click();
+  await admin.keyboard.type('exit');
+  await admin.keyboard.press('Enter');
+  await admin.waitForFunction(() => /REMOTE_CLOSED/.test(document.querySelector('[data-testid=ssh-closed]')?.textContent || ''), null, { timeout: 15000 });
+  await shot(admin, 'desktop-06c-web-ssh-closed');
+  // Left alone, a session ends for idleness (the stack runs the BFF with a short idle limit).
+  if (process.env.SSH_IDLE_SECONDS) {
+    await form.getByRole('textbox', { name: /Private key/ }).fill(key);
+    await form.getByRole('button', { name: 'Connect' }).click();
+    await admin.waitForFunction(() => document.querySelector('[data-testid=ssh-state]')?.textContent === 'connected', null, { timeout: 20000 });
+    assert.match(await card.getByTestId('ssh-limits').innerText(), new RegExp(`after ${process.env.SSH_IDLE_SECONDS} s idle`));
+    await admin.waitForFunction(() => /IDLE_TIMEOUT/.test(document.querySelector('[data-testid=ssh-closed]')?.textContent || ''),
+      null, { timeout: (Number(process.env.SSH_IDLE_SECONDS) + 15) * 1000 });
+  }
+  await card.getByRole('button', { name: 'Hide' }).click();
+  await admin.getByRole('button', { name: 'Close', exact: true }).click();
+  await admin.getByRole('button', { name: 'Open remote connection' }).waitFor();
+}
 
 await test('take a camera snapshot and see the image', async () => {
   await admin.getByRole('button', { name: 'Snapshot' }).click();
@@ -247,6 +362,14 @@ await test('admin creates an artifact and a campaign in the UI and watches it re
   assert.match(await row.innerText(), /completed/);
   assert.match(await row.innerText(), /100%/);
   await shot(admin, 'desktop-09-campaigns');
+  // The device page lists the campaign in the device's history.
+  await admin.goto(`${BASE}/devices/${devices[4]}`);
+  const history = admin.getByTestId(`device-campaign-${campaignId}`);
+  await history.getByText(`Browser test ${RUN}`).waitFor();
+  assert.match(await history.innerText(), /succeeded/);
+  assert.match(await history.innerText(), /100%/);
+  await history.scrollIntoViewIfNeeded();
+  await shot(admin, 'desktop-09d-device-campaigns');
 });
 
 await test('admin creates an API key (secret shown once) and sees its calls', async () => {
@@ -312,6 +435,28 @@ await test('every page renders at phone width (390x844)', async () => {
   await phone.getByRole('button', { name: 'Snapshot' }).click();
   await phone.waitForFunction(() => document.querySelector('[data-testid=snapshot]')?.naturalWidth > 0);
   await shot(phone, 'phone-03-device');
+  await phone.getByRole('button', { name: 'Open web SSH' }).click();
+  await phone.getByTestId('ssh-form').waitFor();
+  const sshOverflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(sshOverflow <= 1, `the web SSH form scrolls sideways by ${sshOverflow}px at phone width`);
+  await shot(phone, 'phone-03a-web-ssh-form');
+  if (process.env.SSH_KEY_FILE) {
+    const form = phone.getByTestId('ssh-form');
+    await form.getByLabel('SSH user').fill(process.env.SSH_USER);
+    await form.getByRole('textbox', { name: /Private key/ }).fill(fs.readFileSync(process.env.SSH_KEY_FILE, 'utf8'));
+    await form.getByRole('button', { name: 'Connect' }).click();
+    await phone.waitForFunction(() => document.querySelector('[data-testid=ssh-state]')?.textContent === 'connected', null, { timeout: 20000 });
+    await waitForRow(phone, PROMPT);
+    await phone.getByTestId('terminal').click();
+    await phone.keyboard.type('echo "P $(stty size)"');
+    await phone.keyboard.press('Enter');
+    const [rows, cols] = (await waitForRow(phone, /^P \d+ \d+$/)).split(' ').slice(1).map(Number);
+    assert.ok(cols >= 30 && cols < 60 && rows >= 10, `stty size at phone width: ${rows} ${cols}`);
+    const termOverflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(termOverflow <= 1, `the web SSH terminal scrolls sideways by ${termOverflow}px at phone width`);
+    await shot(phone, 'phone-03b-web-ssh');
+  }
+  await phone.getByRole('button', { name: 'Hide' }).click();
   await phone.getByRole('button', { name: 'Close', exact: true }).click();
   await phone.getByRole('button', { name: 'Open remote connection' }).waitFor();
   const pages = [['/campaigns', 'phone-04-campaigns', '[data-testid=campaign-table]'],

@@ -1,11 +1,14 @@
 // One device: presence and board parameters, registry data, desired vs reported config with
-// history and diffs, remote connection (tunnel) and camera controls.
+// history and diffs, remote connection (tunnel) with web SSH, camera controls and the device's
+// campaign history.
 import { useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { ErrorBox, Loading, StateBadge, ago, fmtTime, usePoll, useNow } from '../ui.jsx';
 import { TunnelCard } from './tunnel.jsx';
 import { CameraCard } from './camera.jsx';
 import { ConfigCard } from './config.jsx';
+import { WebSshCard } from './webssh.jsx';
+import { CampaignHistoryCard } from './device-campaigns.jsx';
 
 function PresenceCard({ presence, presenceError, now }) {
   const b = presence?.board || {};
@@ -60,6 +63,8 @@ export function Device({ id, me }) {
     }
   }, 5000, [id]);
   const canOperate = me.role === 'admin' || me.role === 'operator';
+  const [ssh, setSsh] = useState(false);
+  const [sshTunnel, setSshTunnel] = useState(null);
   return (
     <section>
       <p class="crumbs"><a href="/">Fleet</a> › {id}</p>
@@ -71,11 +76,13 @@ export function Device({ id, me }) {
       {overview === undefined && !error ? <Loading what="Loading device" /> : null}
       {overview ? (
         <div class="grid">
+          {ssh ? <WebSshCard id={id} canConnect={!!sshTunnel} onClose={() => setSsh(false)} /> : null}
           <PresenceCard presence={overview.presence} presenceError={overview.presenceError} now={now} />
           <RegistryCard device={overview.device} />
-          <TunnelCard id={id} canOperate={canOperate} />
+          <TunnelCard id={id} canOperate={canOperate} onOpenSsh={() => setSsh(true)} onTunnel={setSshTunnel} />
           <CameraCard id={id} canOperate={canOperate} />
           <ConfigCard id={id} summary={overview.config} summaryError={overview.configError} />
+          <CampaignHistoryCard id={id} />
         </div>
       ) : null}
     </section>

@@ -1,5 +1,6 @@
 // "Open remote connection": a tunnel with its ports, a copyable ssh command, a countdown to the
-// automatic close, Extend and Close. Web SSH comes later (button disabled).
+// automatic close, Extend and Close, and "Open web SSH" (offered only while the tunnel is OPEN with
+// an "ssh" proxy: the browser cannot read the BFF's HTTP refusal of a WebSocket upgrade).
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, qs } from '../api.js';
 import { CopyButton, ErrorBox, StateBadge, usePoll, useNow } from '../ui.jsx';
@@ -16,7 +17,7 @@ function countdown(ms) {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
-export function TunnelCard({ id, canOperate }) {
+export function TunnelCard({ id, canOperate, onOpenSsh, onTunnel }) {
   const [tunnel, setTunnel] = useState(null);
   const [busy, setBusy] = useState('');
   const [error, setError] = useState(null);
@@ -33,6 +34,10 @@ export function TunnelCard({ id, canOperate }) {
   }, [id]);
 
   const live = tunnel && LIVE.has(tunnel.state);
+  const sshReady = !!tunnel && tunnel.state === 'OPEN' && (tunnel.services || []).some((s) => s.name === 'ssh' && s.remotePort);
+  useEffect(() => {
+    if (onTunnel) onTunnel(sshReady ? tunnel : null);
+  }, [sshReady, tunnel && tunnel.name]);
   usePoll(async () => {
     if (!tunnel) return;
     try {
@@ -92,9 +97,11 @@ export function TunnelCard({ id, canOperate }) {
           <div class="row">
             <button onClick={extend} disabled={!canOperate || !!busy}>{busy === 'extend' ? 'Extending…' : 'Extend'}</button>
             <button class="danger" onClick={close} disabled={!canOperate || !!busy}>{busy === 'close' ? 'Closing…' : 'Close'}</button>
-            <button disabled title="Web SSH in the browser is coming in a later release; use the ssh command above">
-              Open web SSH
-            </button>
+            {sshReady && onOpenSsh ? (
+              <button onClick={onOpenSsh} disabled={!canOperate} title={canOperate ? 'A terminal in this page' : 'Operators and admins only'}>
+                Open web SSH
+              </button>
+            ) : null}
           </div>
         </>
       )}
