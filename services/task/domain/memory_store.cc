@@ -1,6 +1,7 @@
 #include "services/task/domain/memory_store.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 #include <tuple>
 
@@ -308,6 +309,33 @@ absl::StatusOr<std::optional<Execution>> MemoryStore::UpdateExecution(
     Append(std::move(events));
   }
   return it->second;
+}
+
+absl::StatusOr<ExecutionsUpdate> MemoryStore::UpdateExecutions(
+    const std::vector<int64_t>& execution_ids, const ExecutionMutation& fn) {
+  absl::MutexLock l(&mu_);
+  TASK_CHECK_FAIL();
+  const std::set<int64_t> ids(execution_ids.begin(), execution_ids.end());
+  ExecutionsUpdate out;
+  std::vector<Execution> changed;
+  std::vector<Event> events;
+  for (int64_t id : ids) {  // ascending, as the PostgreSQL store locks them
+    auto it = executions_.find(id);
+    if (it == executions_.end()) {
+      out.missing.push_back(id);
+      continue;
+    }
+    Execution next = it->second;
+    std::vector<Event> ev = fn(next, campaigns_.at(next.campaign_id));
+    if (ev.empty()) continue;
+    changed.push_back(std::move(next));
+    events.insert(events.end(), std::make_move_iterator(ev.begin()), std::make_move_iterator(ev.end()));
+  }
+  // Written only after every call, like one transaction.
+  for (Execution& e : changed) executions_[e.id] = std::move(e);
+  out.changed = static_cast<int>(changed.size());
+  Append(std::move(events));
+  return out;
 }
 
 absl::StatusOr<int> MemoryStore::SweepDue(absl::Time now, int limit, const ExecutionMutation& fn) {

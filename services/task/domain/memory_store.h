@@ -39,6 +39,8 @@ class MemoryStore : public ArtifactStore, public CampaignStore {
                                                        const SendFn& send) override;
   absl::StatusOr<std::optional<Execution>> UpdateExecution(int64_t execution_id,
                                                            const ExecutionMutation& fn) override;
+  absl::StatusOr<ExecutionsUpdate> UpdateExecutions(const std::vector<int64_t>& execution_ids,
+                                                    const ExecutionMutation& fn) override;
   absl::StatusOr<int> SweepDue(absl::Time now, int limit, const ExecutionMutation& fn) override;
   absl::StatusOr<std::vector<Execution>> AwaitingVersion(
       const std::vector<std::string>& device_ids) override;

@@ -56,6 +56,12 @@ using CampaignMutation =
 // timeline entries of the change made to `e` (empty = no change). Must not call the store.
 using ExecutionMutation = std::function<std::vector<Event>(Execution& e, const Campaign& c)>;
 
+// What CampaignStore::UpdateExecutions did.
+struct ExecutionsUpdate {
+  int changed = 0;               // executions `fn` changed (returned timeline entries for)
+  std::vector<int64_t> missing;  // requested ids that do not exist, ascending
+};
+
 // Campaigns, their executions and the timeline, shared by all replicas.
 class CampaignStore {
  public:
@@ -110,6 +116,14 @@ class CampaignStore {
   // Read-modify-write of one execution under its row lock. std::nullopt for an unknown id.
   virtual absl::StatusOr<std::optional<Execution>> UpdateExecution(
       int64_t execution_id, const ExecutionMutation& fn) = 0;
+  // Read-modify-write of several executions in ONE transaction (the device-report path applies
+  // a whole poll batch with it): locks the existing executions among `execution_ids` in id
+  // order (so concurrent callers cannot deadlock; repeated ids count once), reads each of their
+  // campaigns once, calls `fn` once per locked execution in id order, then writes the changed
+  // executions and all timeline entries (in that order) together. All or nothing: on error
+  // nothing is written. Unknown ids are reported in `missing`, not as an error.
+  virtual absl::StatusOr<ExecutionsUpdate> UpdateExecutions(
+      const std::vector<int64_t>& execution_ids, const ExecutionMutation& fn) = 0;
   // Applies `fn` to up to `limit` in-flight executions whose deadline <= now, earliest first;
   // rows another replica holds are skipped. Returns how many `fn` changed.
   virtual absl::StatusOr<int> SweepDue(absl::Time now, int limit,

@@ -3,6 +3,7 @@
 // simulated heartbeats on edge.up (a stand-in for device-online, which is tested elsewhere).
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <map>
@@ -210,13 +211,23 @@ TEST_F(TaskKafkaTest, FiveHundredDevicesInBatchesOfFifty) {
 
   absl::StatusOr<Page<Event>> tl = tasks_->Timeline(c->id, "dev-000123", 0, 100);
   ASSERT_TRUE(tl.ok());
+  // Every step once; DOWNLOADING once per percentage the consumer saw in a separate poll batch
+  // (reports of one step polled together are folded into the newest), increasing.
   std::vector<std::string> states;
+  std::vector<int> download_percents;
   for (const Event& e : tl->items) {
-    if (e.kind == Event::Kind::kState) states.push_back(std::string(Name(e.state)));
+    if (e.kind != Event::Kind::kState) continue;
+    if (e.state == ExecState::kDownloading) download_percents.push_back(e.percent);
+    if (states.empty() || states.back() != Name(e.state)) states.push_back(std::string(Name(e.state)));
   }
-  EXPECT_THAT(states, ::testing::ElementsAre("SENT", "DOWNLOADING", "DOWNLOADING", "DOWNLOADING",
-                                             "DOWNLOADING", "VERIFYING", "INSTALLING", "REBOOTING",
-                                             "SUCCEEDED"));
+  EXPECT_THAT(states, ::testing::ElementsAre("SENT", "DOWNLOADING", "VERIFYING", "INSTALLING",
+                                             "REBOOTING", "SUCCEEDED"));
+  EXPECT_GE(download_percents.size(), 1u);
+  EXPECT_LE(download_percents.size(), 4u);
+  EXPECT_TRUE(std::is_sorted(download_percents.begin(), download_percents.end()) &&
+              std::adjacent_find(download_percents.begin(), download_percents.end()) ==
+                  download_percents.end())
+      << ::testing::PrintToString(download_percents);
   // Safe batches: batch k's first device was sent only after batch k-1's last one succeeded.
   absl::StatusOr<Page<Execution>> execs = store_->ListExecutions(c->id, std::nullopt, "", 1000);
   ASSERT_TRUE(execs.ok());

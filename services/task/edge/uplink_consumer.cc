@@ -25,29 +25,58 @@ prometheus::Family<prometheus::Counter>& Reports(prometheus::Registry& r) {
 
 UplinkMetrics::UplinkMetrics(prometheus::Registry& r)
     : applied(Reports(r).Add({{"outcome", "applied"}})),
+      superseded(Reports(r).Add({{"outcome", "superseded"}})),
       ignored(Reports(r).Add({{"outcome", "ignored"}})),
+      unknown(Reports(r).Add({{"outcome", "unknown_execution"}})),
       confirmed(Reports(r).Add({{"outcome", "version_confirmed"}})),
       dropped_stale(Reports(r).Add({{"outcome", "dropped_stale"}})),
       malformed(Reports(r).Add({{"outcome", "malformed"}})),
       store_errors(Reports(r).Add({{"outcome", "store_error"}})) {}
 
-absl::Status ApplyUplink(DeviceReports& reports, const Uplink& u, UplinkMetrics& m) {
-  absl::StatusOr<bool> changed = false;
+DeviceReport ToReport(const Uplink& u) {
+  DeviceReport r;
+  r.device_id = u.device_id;
+  r.request_id = u.request_id;
   switch (u.kind) {
     case Uplink::Kind::kResponse:
-      changed = reports.OnResponse(u.device_id, u.request_id, u.code, u.detail);
+      r.kind = DeviceReport::Kind::kResponse;
+      r.code = u.code;
+      r.detail = u.detail;
       break;
     case Uplink::Kind::kProgress:
-      changed = reports.OnProgress(u.device_id, u.request_id, u.progress);
+      r.kind = DeviceReport::Kind::kProgress;
+      r.progress = u.progress;
       break;
     case Uplink::Kind::kLog:
-      changed = reports.OnLog(u.device_id, u.request_id, u.detail);
+      r.kind = DeviceReport::Kind::kLog;
+      r.detail = u.detail;
       break;
     case Uplink::Kind::kHeartbeat:
-      return absl::OkStatus();
+      r.kind = DeviceReport::Kind::kVersion;
+      r.version = u.firmware;
+      break;
   }
-  if (!changed.ok()) return changed.status();
-  (*changed ? m.applied : m.ignored).Increment();
+  return r;
+}
+
+absl::Status ApplyUplinks(DeviceReports& reports, const std::vector<Uplink>& uplinks,
+                          UplinkMetrics& m) {
+  if (uplinks.empty()) return absl::OkStatus();
+  std::vector<DeviceReport> batch;
+  batch.reserve(uplinks.size());
+  for (const Uplink& u : uplinks) batch.push_back(ToReport(u));
+  absl::StatusOr<ReportsOutcome> out = reports.ApplyBatch(batch);
+  if (!out.ok()) return out.status();
+  m.applied.Increment(out->applied);
+  m.superseded.Increment(out->superseded);
+  m.ignored.Increment(out->ignored);
+  m.unknown.Increment(out->unknown);
+  m.confirmed.Increment(out->confirmed);
+  if (out->unknown > 0) {
+    log::WarnEvery("task-uplink-unknown", absl::Seconds(10),
+                   "device reports for unknown executions skipped",
+                   {{"count", out->unknown}});
+  }
   return absl::OkStatus();
 }
 
@@ -70,7 +99,7 @@ absl::StatusOr<size_t> UplinkConsumer::PollOnce(const std::atomic<bool>& stop) {
   absl::StatusOr<std::vector<kafka::Message>> batch =
       consumer_.Poll(options_.max_batch, options_.poll_timeout);
   if (!batch.ok()) return batch.status();
-  std::vector<std::pair<std::string, std::string>> versions;
+  std::vector<Uplink> uplinks;
   for (const kafka::Message& msg : *batch) {
     // Our request ids ("task-…") and heartbeats appear verbatim in JSON and protobuf payloads
     // alike; everything else on the uplink is skipped without decoding.
@@ -88,28 +117,26 @@ absl::StatusOr<size_t> UplinkConsumer::PollOnce(const std::atomic<bool>& stop) {
       metrics_.dropped_stale.Increment();
       continue;
     }
-    if (u->kind == Uplink::Kind::kHeartbeat) {
-      versions.emplace_back(u->device_id, u->firmware);
-      continue;
-    }
-    absl::Status st = Retry(stop, [&] { return ApplyUplink(reports_, *u, metrics_); });
-    if (absl::IsCancelled(st)) return st;
-    if (!st.ok()) {
-      log::Warn("device report not applied", {{"request_id", u->request_id}, {"error", st.message()}});
+    uplinks.push_back(*std::move(u));
+  }
+  absl::Status st = Retry(stop, [&] { return ApplyUplinks(reports_, uplinks, metrics_); });
+  if (absl::IsCancelled(st)) return st;
+  if (!st.ok()) {
+    // Not retryable (e.g. a row the store cannot decode): isolate it, report by report.
+    log::Warn("device report batch rejected; applying it report by report",
+              {{"reports", static_cast<int64_t>(uplinks.size())}, {"error", st.message()}});
+    for (const Uplink& u : uplinks) {
+      absl::Status one = Retry(stop, [&] { return ApplyUplinks(reports_, {u}, metrics_); });
+      if (absl::IsCancelled(one)) return one;
+      if (!one.ok()) {
+        log::Warn("device report not applied",
+                  {{"device_id", u.device_id}, {"request_id", u.request_id}, {"error", one.message()}});
+      }
     }
   }
-  if (!versions.empty()) {
-    absl::Status st = Retry(stop, [&]() -> absl::Status {
-      absl::StatusOr<int> n = reports_.OnVersions(versions);
-      if (!n.ok()) return n.status();
-      metrics_.confirmed.Increment(*n);
-      return absl::OkStatus();
-    });
-    if (absl::IsCancelled(st)) return st;
-    if (!st.ok()) log::Warn("version reports not applied", {{"error", st.message()}});
-  }
+  // Only now (the batch's transaction committed) may the offsets move past it.
   if (!batch->empty()) {
-    if (absl::Status st = consumer_.MarkProcessed(*batch); !st.ok()) return st;
+    if (absl::Status mark = consumer_.MarkProcessed(*batch); !mark.ok()) return mark;
   }
   return batch->size();
 }

@@ -18,7 +18,9 @@ namespace fleet::task {
 struct UplinkMetrics {
   explicit UplinkMetrics(prometheus::Registry& registry);
   prometheus::Counter& applied;        // reports that changed an execution
+  prometheus::Counter& superseded;     // progress folded into a later report of its batch
   prometheus::Counter& ignored;        // ours but stale, duplicate or for another device
+  prometheus::Counter& unknown;        // our request id, but no such execution (skipped)
   prometheus::Counter& confirmed;      // executions confirmed by a reported version
   prometheus::Counter& dropped_stale;  // older than max_age (or from the future)
   prometheus::Counter& malformed;      // undecodable records that looked like ours
@@ -33,16 +35,22 @@ struct UplinkConsumerOptions {
   absl::Duration max_backoff = absl::Seconds(2);
 };
 
-// Applies one decoded uplink message through DeviceReports (heartbeats excluded: batch them
-// through OnVersions). Returns the store's error (UNAVAILABLE: retry).
-absl::Status ApplyUplink(DeviceReports& reports, const Uplink& u, UplinkMetrics& metrics);
+// The domain's view of a decoded uplink message (a heartbeat becomes a version report).
+DeviceReport ToReport(const Uplink& u);
+
+// Applies decoded uplink messages as one batch (DeviceReports::ApplyBatch: one store
+// transaction) and counts the outcomes. Returns the store's error (UNAVAILABLE / ABORTED:
+// retry the same batch; nothing was applied).
+absl::Status ApplyUplinks(DeviceReports& reports, const std::vector<Uplink>& uplinks,
+                          UplinkMetrics& metrics);
 
 // Consumes the shared uplink topic in the task service's own consumer group: answers to our
 // requests (ids "task-..."), firmware.progress / task.log events, and heartbeats (their firmware
-// version confirms upgrades; one store query per polled batch). Other messages are skipped
-// cheaply. At-least-once: offsets are marked after the whole batch was applied; store errors
-// are retried with back-off (loudly). Reports are idempotent, so redelivery is harmless. One
-// thread runs Run().
+// version confirms upgrades). Other messages are skipped cheaply. Each polled batch is applied
+// in one store transaction (ApplyUplinks). At-least-once: offsets are marked only after that
+// transaction committed; retryable store errors are retried with back-off (loudly); a batch the
+// store rejects otherwise is applied report by report (loudly), so one bad report cannot hold
+// back the rest. Reports are idempotent, so redelivery is harmless. One thread runs Run().
 class UplinkConsumer {
  public:
   UplinkConsumer(kafka::Consumer& consumer, DeviceReports& reports, UplinkMetrics& metrics,

@@ -10,7 +10,7 @@
 namespace fleet::task {
 namespace {
 
-TEST(ApplyUplink, DrivesTheExecutionAndCountsOutcomes) {
+TEST(ApplyUplinks, DrivesTheExecutionAndCountsOutcomes) {
   FakeClock clock;
   MemoryStore store;
   testing::FakeDirectory directory;
@@ -37,17 +37,43 @@ TEST(ApplyUplink, DrivesTheExecutionAndCountsOutcomes) {
   u.request_id = channel.Sent()[0].request_id;
   u.code = 200;
   u.detail = "up";
-  ASSERT_TRUE(ApplyUplink(reports, u, metrics).ok());
+  ASSERT_TRUE(ApplyUplinks(reports, {u}, metrics).ok());
   EXPECT_EQ(metrics.ignored.Value(), 1);
   u.device_id = "dev-1";
-  ASSERT_TRUE(ApplyUplink(reports, u, metrics).ok());
+  Uplink unknown = u;
+  unknown.request_id = "task-999-1";
+  Uplink heartbeat;
+  heartbeat.kind = Uplink::Kind::kHeartbeat;
+  heartbeat.device_id = "dev-1";
+  heartbeat.firmware = "1.0.0";
+  ASSERT_TRUE(ApplyUplinks(reports, {u, unknown, heartbeat, u}, metrics).ok());
   EXPECT_EQ(metrics.applied.Value(), 1);
-  ASSERT_TRUE(ApplyUplink(reports, u, metrics).ok());  // redelivered
-  EXPECT_EQ(metrics.ignored.Value(), 2);
+  EXPECT_EQ(metrics.unknown.Value(), 1);
+  EXPECT_EQ(metrics.ignored.Value(), 2);  // the copy within the batch
+  ASSERT_TRUE(ApplyUplinks(reports, {u}, metrics).ok());  // redelivered later
+  EXPECT_EQ(metrics.ignored.Value(), 3);
   EXPECT_EQ(store.ListExecutions(channel.Sent()[0].campaign_id, ExecState::kSucceeded, "", 10)->items.size(), 1u);
 
   store.FailWith(absl::UnavailableError("db down"));
-  EXPECT_TRUE(absl::IsUnavailable(ApplyUplink(reports, u, metrics)));
+  EXPECT_TRUE(absl::IsUnavailable(ApplyUplinks(reports, {u}, metrics)));
+}
+
+TEST(ToReport, HeartbeatBecomesAVersionReport) {
+  Uplink u;
+  u.kind = Uplink::Kind::kHeartbeat;
+  u.device_id = "dev-1";
+  u.firmware = "2.0.0";
+  DeviceReport r = ToReport(u);
+  EXPECT_EQ(r.kind, DeviceReport::Kind::kVersion);
+  EXPECT_EQ(r.device_id, "dev-1");
+  EXPECT_EQ(r.version, "2.0.0");
+  u.kind = Uplink::Kind::kProgress;
+  u.request_id = "task-1-1";
+  u.progress.state = ExecState::kVerifying;
+  r = ToReport(u);
+  EXPECT_EQ(r.kind, DeviceReport::Kind::kProgress);
+  EXPECT_EQ(r.progress.state, ExecState::kVerifying);
+  EXPECT_EQ(r.request_id, "task-1-1");
 }
 
 }  // namespace

@@ -1,3 +1,7 @@
+#include <algorithm>
+#include <iterator>
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "services/task/domain/errors.h"
 #include "services/task/storage/pg_codec.h"
@@ -127,6 +131,56 @@ absl::StatusOr<std::optional<Execution>> PgStore::UpdateExecution(int64_t execut
     std::vector<Event> events = fn(next, *c);
     if (!events.empty()) Write(tx, {next}, events);
     out = events.empty() ? rows[0] : next;
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+absl::StatusOr<ExecutionsUpdate> PgStore::UpdateExecutions(const std::vector<int64_t>& execution_ids,
+                                                           const ExecutionMutation& fn) {
+  std::vector<int64_t> ids = execution_ids;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  ExecutionsUpdate out;
+  if (ids.empty()) return out;
+  absl::Status st = pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    out = ExecutionsUpdate{};  // fn's effects count only for the transaction that commits
+    std::vector<Execution> locked;
+    if (absl::Status s = Executions(tx.exec_prepared(kExecLockMany, BigintArray(ids)), locked); !s.ok()) {
+      return s;
+    }
+    // Each campaign row once per batch (specs are cached across batches by Decode).
+    std::vector<std::string> campaign_ids;
+    for (const Execution& e : locked) campaign_ids.push_back(e.campaign_id);
+    std::sort(campaign_ids.begin(), campaign_ids.end());
+    campaign_ids.erase(std::unique(campaign_ids.begin(), campaign_ids.end()), campaign_ids.end());
+    std::map<std::string, Campaign> campaigns;
+    if (!campaign_ids.empty()) {
+      for (const pqxx::row& row : tx.exec_prepared(kCampaignGetMany, StringsJson(campaign_ids))) {
+        absl::StatusOr<Campaign> c = Decode(row);
+        if (!c.ok()) return c.status();
+        campaigns.emplace(c->id, *std::move(c));
+      }
+    }
+    size_t next = 0;  // `locked` is ascending like `ids`
+    std::vector<Execution> changed;
+    std::vector<Event> events;
+    for (int64_t id : ids) {
+      if (next >= locked.size() || locked[next].id != id) {
+        out.missing.push_back(id);
+        continue;
+      }
+      Execution& e = locked[next++];
+      auto c = campaigns.find(e.campaign_id);
+      if (c == campaigns.end()) return absl::InternalError("execution without campaign");
+      std::vector<Event> ev = fn(e, c->second);
+      if (ev.empty()) continue;
+      changed.push_back(e);
+      events.insert(events.end(), std::make_move_iterator(ev.begin()), std::make_move_iterator(ev.end()));
+    }
+    Write(tx, changed, events);
+    out.changed = static_cast<int>(changed.size());
     return absl::OkStatus();
   });
   if (!st.ok()) return st;

@@ -33,6 +33,10 @@ INSERT INTO task_campaigns (id, display_name, created_by, artifact_id, spec, tar
                             target_models, state, state_reason, create_time, start_time)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, task_ts($10), task_ts($11)))sql");
   pool.Prepare(kCampaignGet, absl::StrCat("SELECT ", kCampaignColumns, " FROM task_campaigns WHERE id = $1"));
+  // $1 JSON array of campaign ids.
+  pool.Prepare(kCampaignGetMany, absl::StrCat(
+      "SELECT ", kCampaignColumns, " FROM task_campaigns ",
+      "WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))"));
   pool.Prepare(kCampaignGetForUpdate,
                absl::StrCat("SELECT ", kCampaignColumns, " FROM task_campaigns WHERE id = $1 FOR UPDATE"));
   pool.Prepare(kCampaignLockSkip, absl::StrCat("SELECT ", kCampaignColumns,
@@ -112,6 +116,10 @@ FROM jsonb_to_recordset($1::jsonb) AS u(id bigint, state text, percent int, atte
 WHERE e.id = u.id)sql");
   pool.Prepare(kExecGetForUpdate, absl::StrCat("SELECT ", kExecutionColumns,
                                                " FROM task_executions WHERE id = $1 FOR UPDATE"));
+  // Id order: concurrent batches lock overlapping rows in the same order (no deadlock).
+  pool.Prepare(kExecLockMany, absl::StrCat(
+      "SELECT ", kExecutionColumns, " FROM task_executions ",
+      "WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE"));
   pool.Prepare(kExecDue, absl::StrCat(
       "SELECT ", kExecutionColumns, " FROM task_executions ",
       "WHERE state IN " IN_FLIGHT " AND deadline <= task_ts($1) ",

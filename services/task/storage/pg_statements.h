@@ -14,6 +14,7 @@ inline constexpr char kArtifactDelete[] = "task_artifact_delete";
 
 inline constexpr char kCampaignInsert[] = "task_campaign_insert";
 inline constexpr char kCampaignGet[] = "task_campaign_get";
+inline constexpr char kCampaignGetMany[] = "task_campaign_get_many";
 inline constexpr char kCampaignGetForUpdate[] = "task_campaign_get_for_update";
 inline constexpr char kCampaignLockSkip[] = "task_campaign_lock_skip";
 inline constexpr char kCampaignList[] = "task_campaign_list";
@@ -30,6 +31,7 @@ inline constexpr char kExecCandidates[] = "task_exec_candidates";
 inline constexpr char kExecLockQueued[] = "task_exec_lock_queued";
 inline constexpr char kExecWrite[] = "task_exec_write";
 inline constexpr char kExecGetForUpdate[] = "task_exec_get_for_update";
+inline constexpr char kExecLockMany[] = "task_exec_lock_many";
 inline constexpr char kExecDue[] = "task_exec_due";
 inline constexpr char kExecAwaiting[] = "task_exec_awaiting";
 inline constexpr char kExecList[] = "task_exec_list";

@@ -15,8 +15,10 @@ namespace fleet::task {
 //  - Dispatch locks the campaign row with FOR UPDATE SKIP LOCKED (one replica plans a campaign
 //    at a time; the others skip it this tick) and the executions it claims with FOR UPDATE SKIP
 //    LOCKED while still QUEUED, records them as SENT and sends inside that transaction;
-//  - UpdateExecution locks the execution row (FOR UPDATE); SweepDue locks due rows with SKIP
-//    LOCKED, so concurrent sweepers split the work;
+//  - UpdateExecution locks the execution row (FOR UPDATE); UpdateExecutions locks its rows in
+//    id order in one statement, reads their campaigns in one more and writes everything with
+//    two bulk statements; SweepDue locks due rows with SKIP LOCKED, so concurrent sweepers
+//    split the work;
 //  - StartDue claims due campaigns with SKIP LOCKED, so each starts once.
 // Bulk writes go through jsonb_to_recordset in one statement. Campaign specs are immutable and
 // cached after the first read. Errors as mapped by pg::Pool (UNAVAILABLE when the database is
@@ -50,6 +52,8 @@ class PgStore : public ArtifactStore, public CampaignStore {
                                                        const SendFn& send) override;
   absl::StatusOr<std::optional<Execution>> UpdateExecution(int64_t execution_id,
                                                            const ExecutionMutation& fn) override;
+  absl::StatusOr<ExecutionsUpdate> UpdateExecutions(const std::vector<int64_t>& execution_ids,
+                                                    const ExecutionMutation& fn) override;
   absl::StatusOr<int> SweepDue(absl::Time now, int limit, const ExecutionMutation& fn) override;
   absl::StatusOr<std::vector<Execution>> AwaitingVersion(
       const std::vector<std::string>& device_ids) override;

@@ -8,6 +8,7 @@
 #include "libs/clock/fake_clock.h"
 #include "libs/status/status.h"
 #include "services/task/domain/fakes.h"
+#include "services/task/domain/execution_machine.h"
 #include "services/task/domain/memory_store.h"
 #include "services/task/domain/reports.h"
 #include "services/task/domain/rollout.h"
@@ -336,6 +337,96 @@ TEST_P(StoreContract, CompletesAndPausesThroughDispatch) {
   EXPECT_EQ(done.state, CampaignState::kCompleted);
   EXPECT_EQ(done.state_reason, "1 succeeded, 1 failed, 0 skipped");
   EXPECT_EQ(done.end_time, clock_.Now());
+}
+
+// A poll batch of reports in one UpdateExecutions call: executions of two campaigns, folded
+// progress, a failure, a confirmation, an unknown execution.
+TEST_P(StoreContract, BatchOfReportsAcrossCampaigns) {
+  const std::string a = NewArtifact();
+  Campaign c1 = NewCampaign(a, 2, 2);  // executions 1 (d0) and 2 (d1)
+  clock_.Advance(absl::Seconds(1));
+  Campaign c2 = NewCampaign(a, 1, 1);  // execution 3 (d0)
+  for (int i = 0; i < 3 && channel_.Sent().size() < 3; ++i) Tick();
+  ASSERT_EQ(channel_.Sent().size(), 3u);
+  auto report = [](DeviceReport::Kind kind, const std::string& device, const std::string& request) {
+    DeviceReport r;
+    r.kind = kind;
+    r.device_id = device;
+    r.request_id = request;
+    return r;
+  };
+  auto progress = [&](const std::string& device, const std::string& request, ExecState s, int pct) {
+    DeviceReport r = report(DeviceReport::Kind::kProgress, device, request);
+    r.progress = {0, s, pct, "", ""};
+    return r;
+  };
+  DeviceReport failure = report(DeviceReport::Kind::kResponse, "d1", "task-2-1");
+  failure.code = 500;
+  failure.detail = "no space";
+  DeviceReport version = report(DeviceReport::Kind::kVersion, "d0", "");
+  version.version = "2.0.0";
+  clock_.Advance(absl::Seconds(1));
+  absl::StatusOr<ReportsOutcome> out = reports_.ApplyBatch({
+      progress("d0", "task-1-1", ExecState::kDownloading, 10),
+      progress("d0", "task-3-1", ExecState::kDownloading, 20),
+      progress("d0", "task-1-1", ExecState::kDownloading, 60), failure,
+      progress("d0", "task-1-1", ExecState::kRebooting, -1), failure,
+      progress("d9", "task-999-1", ExecState::kDownloading, 5), version});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->applied, 4);
+  EXPECT_EQ(out->superseded, 1);
+  EXPECT_EQ(out->ignored, 1);
+  EXPECT_EQ(out->unknown, 1);
+  EXPECT_EQ(out->confirmed, 1);
+  EXPECT_THAT(DeviceTimeline("d0"),
+              ElementsAre("SENT 0 attempt 1 sent in batch 0 as task-1-1",
+                          "SENT 0 attempt 1 sent in batch 0 as task-3-1", "DOWNLOADING 60 ",
+                          "REBOOTING 100 ", "SUCCEEDED 100 confirmed: device reports version 2.0.0",
+                          "DOWNLOADING 20 "));
+  EXPECT_THAT(DeviceTimeline("d1"), ElementsAre("SENT 0 attempt 1 sent in batch 0 as task-2-1",
+                                                 "LOG SENT 0 no space",
+                                                 "FAILED 0 device answered 500: no space"));
+  Campaign got1 = *tasks_.GetCampaign(c1.id), got2 = *tasks_.GetCampaign(c2.id);
+  EXPECT_EQ(got1.counts.succeeded, 1);
+  EXPECT_EQ(got1.counts.failed, 1);
+  EXPECT_EQ(got2.counts.in_flight, 1);
+  absl::StatusOr<Page<Execution>> d0 = tasks_.ListDeviceExecutions("d0", {}, 5);
+  ASSERT_TRUE(d0.ok());
+  ASSERT_EQ(d0->items.size(), 2u);
+  EXPECT_EQ(d0->items[0].state, ExecState::kDownloading);
+  EXPECT_EQ(d0->items[0].percent, 20);
+  EXPECT_EQ(d0->items[0].state_time, clock_.Now());
+  EXPECT_EQ(d0->items[0].deadline, clock_.Now() + got2.spec.download_timeout);
+  EXPECT_EQ(d0->items[1].state_time, clock_.Now());
+
+  // The port itself: repeated and unknown ids, `fn` once per existing execution in id order,
+  // only changed rows written.
+  std::vector<int64_t> seen;
+  absl::StatusOr<ExecutionsUpdate> up = backend_.campaigns->UpdateExecutions(
+      {3, 77, 2, 3, 1}, [&](Execution& e, const Campaign& c) -> std::vector<Event> {
+        seen.push_back(e.id);
+        EXPECT_EQ(c.id, e.id == 3 ? c2.id : c1.id);
+        if (e.id != 3) {
+          e.percent = 1;  // not returned as a change: must not be written
+          return {};
+        }
+        e.percent = 90;
+        return OnLog(e, e.attempt, "batched line", clock_.Now());
+      });
+  ASSERT_TRUE(up.ok()) << up.status();
+  EXPECT_EQ(up->changed, 1);
+  EXPECT_THAT(up->missing, ElementsAre(77));
+  EXPECT_THAT(seen, ElementsAre(1, 2, 3));
+  d0 = tasks_.ListDeviceExecutions("d0", {}, 5);
+  EXPECT_EQ(d0->items[0].percent, 90);
+  EXPECT_EQ(d0->items[1].percent, 100);
+  EXPECT_EQ(DeviceTimeline("d0").back(), "LOG DOWNLOADING 90 batched line");
+  up = backend_.campaigns->UpdateExecutions({}, [](Execution&, const Campaign&) {
+    ADD_FAILURE() << "called without executions";
+    return std::vector<Event>{};
+  });
+  ASSERT_TRUE(up.ok());
+  EXPECT_EQ(up->changed, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::Values("memory", "postgres"),
