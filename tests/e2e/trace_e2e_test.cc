@@ -160,6 +160,16 @@ TEST_F(TraceE2ETest, OverviewFanOutIsOneTraceWithParentLinks) {
                   absl::Seconds(30), absl::Milliseconds(300))
                   .ok())
       << "device-config did not come up";
+  // The overview needs device-online too (without it the BFF answers with a partial overview and
+  // no device-online span exists): wait until the BFF reports every backend ready.
+  ASSERT_TRUE(WaitFor(
+                  [] {
+                    auto r = http::Fetch("GET", Url("/readyz"));
+                    return r.ok() && r->status == 200;
+                  },
+                  absl::Seconds(30), absl::Milliseconds(200))
+                  .ok())
+      << "the BFF's backends did not all become ready";
   const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
   const std::string caller_span = "00f067aa0ba902b7";
   auto r = http::Fetch("GET", Url(std::string("/v1/devices/") + kDevice + ":overview"), "",
