@@ -6,15 +6,19 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "bff/grpc_call.h"
 #include "bff/http_util.h"
 #include "bff/openapi/openapi.h"
+#include "google/protobuf/util/time_util.h"
 #include "libs/log/log.h"
 #include "libs/status/http.h"
 #include "libs/status/status.h"
 #include "libs/trace/span.h"
 #include "libs/trace/trace.h"
 #include "prometheus/text_serializer.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
 
 namespace fleet::bff {
 namespace {
@@ -26,6 +30,46 @@ bool AcceptableRequestId(const std::string& id) {
     if (!isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
   }
   return true;
+}
+
+// A query parameter by its AIP name (page_size) or its lowerCamelCase JSON name (pageSize):
+// {name used, value}; the AIP name wins when both are present.
+std::pair<std::string, std::string> AliasedParam(const http::Request& r, const std::string& snake,
+                                                 const std::string& camel) {
+  if (std::string v = r.QueryParam(snake); !v.empty()) return {snake, v};
+  return {camel, r.QueryParam(camel)};
+}
+
+// As the proto3 JSON mapping writes timestamps: UTC, "Z", 0/3/6/9 fractional digits.
+std::string Rfc3339(const google::protobuf::Timestamp& t) { return google::protobuf::util::TimeUtil::ToString(t); }
+
+// {"transitions":[{"state","time","reason","lastSeenTime","transitionId"}],"nextPageToken"}:
+// the console's shape of a history page ("reason" is the transition's cause).
+std::string HistoryJson(const presence::v1::ListPresenceHistoryResponse& resp) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("transitions");
+  w.StartArray();
+  for (const presence::v1::PresenceTransition& t : resp.transitions()) {
+    w.StartObject();
+    w.Key("state");
+    w.String(presence::v1::State_Name(t.state()).c_str());
+    w.Key("time");
+    w.String(Rfc3339(t.time()).c_str());
+    w.Key("reason");
+    w.String(t.cause().c_str());
+    w.Key("lastSeenTime");
+    w.String(Rfc3339(t.last_seen_time()).c_str());
+    w.Key("transitionId");
+    w.String(t.transition_id().c_str());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("nextPageToken");
+  w.String(resp.next_page_token().c_str());
+  w.EndObject();
+  return buf.GetString();
 }
 
 }  // namespace
@@ -96,6 +140,8 @@ Api::Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiO
               [this](const http::Request& r, const PathVars& v) { return GetPresence(r, v); });
   router_.Add("GET", "/v1/presence",
               [this](const http::Request& r, const PathVars& v) { return ListPresence(r, v); });
+  router_.Add("GET", "/v1/devices/{device}/presence/history",
+              [this](const http::Request& r, const PathVars& v) { return ListPresenceHistory(r, v); });
   router_.Add("GET", "/healthz", [](const http::Request&, const PathVars&) {
     return Json(200, R"({"status":"ok"})");
   });
@@ -215,6 +261,31 @@ http::Response Api::ListPresence(const http::Request& r, const PathVars&) {
   absl::StatusOr<presence::v1::ListPresenceResponse> resp = backends_.presence.List(req, Context(r));
   if (!resp.ok()) return Error(resp.status(), r);
   return ProtoJson(*resp);
+}
+
+http::Response Api::ListPresenceHistory(const http::Request& r, const PathVars& vars) {
+  presence::v1::ListPresenceHistoryRequest req;
+  req.set_device("devices/" + vars.at("device"));
+  req.set_page_token(AliasedParam(r, "page_token", "pageToken").second);
+  if (const auto [name, size] = AliasedParam(r, "page_size", "pageSize"); !size.empty()) {
+    int n = 0;
+    if (!absl::SimpleAtoi(size, &n)) return Error(status::InvalidField(name, name + " must be an integer"), r);
+    req.set_page_size(n);
+  }
+  if (const auto [name, start] = AliasedParam(r, "start_time", "startTime"); !start.empty()) {
+    absl::Time t;
+    std::string why;
+    if (!absl::ParseTime(absl::RFC3339_full, start, &t, &why)) {
+      return Error(status::InvalidField(name, absl::StrCat(name, " must be an RFC 3339 time such as "
+                                                                 "2026-01-02T15:04:05Z (",
+                                                           why, ")")),
+                   r);
+    }
+    *req.mutable_start_time() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+  }
+  absl::StatusOr<presence::v1::ListPresenceHistoryResponse> resp = backends_.presence.ListHistory(req, Context(r));
+  if (!resp.ok()) return Error(resp.status(), r);
+  return Json(200, HistoryJson(*resp));
 }
 
 http::Response Api::Metrics() {

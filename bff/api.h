@@ -90,6 +90,7 @@ class Api {
  private:
   http::Response GetPresence(const http::Request& r, const PathVars& vars);
   http::Response ListPresence(const http::Request& r, const PathVars& vars);
+  http::Response ListPresenceHistory(const http::Request& r, const PathVars& vars);
   http::Response Metrics();
   http::Response Ready();
   CallContext Context(const http::Request& r) const;

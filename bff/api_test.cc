@@ -150,5 +150,56 @@ TEST_F(ApiTest, RejectsHostileRequestIds) {
   EXPECT_EQ(HeaderOf(r, "X-Request-Id").size(), 16u);
 }
 
+TEST_F(ApiTest, PresenceHistoryPassesParametersAndShapesJson) {
+  http::Response r = Call("GET", "/v1/devices/dev-1/presence/history",
+                          {{"pageSize", "20"}, {"pageToken", "t1"}, {"startTime", "2027-01-15T08:00:00.5Z"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(presence_.last_history.device(), "devices/dev-1");
+  EXPECT_EQ(presence_.last_history.page_size(), 20);
+  EXPECT_EQ(presence_.last_history.page_token(), "t1");
+  EXPECT_EQ(presence_.last_history.start_time().seconds(), 1'800'000'000);
+  EXPECT_EQ(presence_.last_history.start_time().nanos(), 500'000'000);
+  auto d = Parse(r.body);
+  ASSERT_EQ(d["transitions"].Size(), 2u);
+  const auto& on = d["transitions"][0];
+  EXPECT_STREQ(on["state"].GetString(), "ONLINE");
+  EXPECT_STREQ(on["time"].GetString(), "2027-01-15T08:01:00Z");
+  EXPECT_STREQ(on["reason"].GetString(), "uplink");
+  EXPECT_STREQ(on["transitionId"].GetString(), "2-0");
+  const auto& off = d["transitions"][1];
+  EXPECT_STREQ(off["state"].GetString(), "OFFLINE");
+  EXPECT_STREQ(off["time"].GetString(), "2027-01-15T08:00:00.250Z");
+  EXPECT_STREQ(off["lastSeenTime"].GetString(), "2027-01-15T07:58:20Z");
+  EXPECT_STREQ(off["reason"].GetString(), "timeout");
+  EXPECT_STREQ(d["nextPageToken"].GetString(), "hist-tok");
+
+  // The AIP names work too; without start_time none is sent.
+  ASSERT_EQ(Call("GET", "/v1/devices/dev-1/presence/history", {{"page_size", "7"}}).status, 200);
+  EXPECT_EQ(presence_.last_history.page_size(), 7);
+  EXPECT_FALSE(presence_.last_history.has_start_time());
+}
+
+TEST_F(ApiTest, PresenceHistoryRejectsBadParametersAndPassesServiceErrors) {
+  http::Response bad_time = Call("GET", "/v1/devices/dev-1/presence/history", {{"startTime", "yesterday"}});
+  EXPECT_EQ(bad_time.status, 400);
+  EXPECT_EQ(Reason(bad_time), "INVALID_FIELD");
+  auto d = Parse(bad_time.body);
+  EXPECT_STREQ(d["error"]["details"][0]["metadata"]["field"].GetString(), "startTime");
+  EXPECT_NE(std::string(d["error"]["message"].GetString()).find("RFC 3339"), std::string::npos);
+  presence_.last_history.Clear();
+
+  http::Response bad_size = Call("GET", "/v1/devices/dev-1/presence/history", {{"pageSize", "many"}});
+  EXPECT_EQ(bad_size.status, 400);
+  EXPECT_STREQ(Parse(bad_size.body)["error"]["details"][0]["metadata"]["field"].GetString(), "pageSize");
+  EXPECT_TRUE(presence_.last_history.device().empty());  // nothing reached the service
+
+  presence_.fail = status::MakeError(absl::StatusCode::kNotFound, "PRESENCE_NOT_FOUND", "never seen");
+  http::Response nf = Call("GET", "/v1/devices/ghost/presence/history");
+  EXPECT_EQ(nf.status, 404);
+  EXPECT_EQ(Reason(nf), "PRESENCE_NOT_FOUND");
+  presence_.fail = status::MakeError(absl::StatusCode::kInvalidArgument, "INVALID_PAGE_TOKEN", "bad token");
+  EXPECT_EQ(Reason(Call("GET", "/v1/devices/dev-1/presence/history", {{"pageToken", "x"}})), "INVALID_PAGE_TOKEN");
+}
+
 }  // namespace
 }  // namespace fleet::bff

@@ -88,6 +88,29 @@ class FakePresence : public PresenceBackend {
     r.set_total_size(7);
     return r;
   }
+  absl::StatusOr<presence::v1::ListPresenceHistoryResponse> ListHistory(
+      const presence::v1::ListPresenceHistoryRequest& req, const CallContext&) override {
+    last_history = req;
+    if (!fail.ok()) return fail;
+    presence::v1::ListPresenceHistoryResponse r;
+    auto* on = r.add_transitions();
+    on->set_device_id("dev-1");
+    on->set_state(presence::v1::ONLINE);
+    on->mutable_time()->set_seconds(1'800'000'060);
+    on->mutable_last_seen_time()->set_seconds(1'800'000'060);
+    on->set_transition_id("2-0");
+    on->set_cause("uplink");
+    auto* off = r.add_transitions();
+    off->set_device_id("dev-1");
+    off->set_state(presence::v1::OFFLINE);
+    off->mutable_time()->set_seconds(1'800'000'000);
+    off->mutable_time()->set_nanos(250'000'000);
+    off->mutable_last_seen_time()->set_seconds(1'799'999'900);
+    off->set_transition_id("1-0");
+    off->set_cause("timeout");
+    r.set_next_page_token("hist-tok");
+    return r;
+  }
   absl::Status Ready() override { return fail; }
 
   absl::Status fail;
@@ -95,6 +118,7 @@ class FakePresence : public PresenceBackend {
   CallContext last_context;
   trace::TraceContext last_trace;
   presence::v1::ListPresenceRequest last_list;
+  presence::v1::ListPresenceHistoryRequest last_history;
   Rendezvous* rendezvous = nullptr;
   bool met = false;
 };

@@ -27,6 +27,11 @@ class GrpcPresenceBackend : public PresenceBackend {
     return UnaryCall(*stub_, &presence::v1::DeviceOnline::Stub::ListPresence, req, call);
   }
 
+  absl::StatusOr<presence::v1::ListPresenceHistoryResponse> ListHistory(
+      const presence::v1::ListPresenceHistoryRequest& req, const CallContext& call) override {
+    return UnaryCall(*stub_, &presence::v1::DeviceOnline::Stub::ListPresenceHistory, req, call);
+  }
+
   absl::Status Ready() override {
     // A cheap call with a short deadline: the service's own readiness includes its backends.
     grpc::ClientContext ctx;

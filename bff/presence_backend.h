@@ -17,6 +17,9 @@ class PresenceBackend {
   virtual absl::StatusOr<presence::v1::Presence> Get(const std::string& name, const CallContext&) = 0;
   virtual absl::StatusOr<presence::v1::ListPresenceResponse> List(
       const presence::v1::ListPresenceRequest& req, const CallContext&) = 0;
+  // One device's presence transitions, newest first (device-online ListPresenceHistory).
+  virtual absl::StatusOr<presence::v1::ListPresenceHistoryResponse> ListHistory(
+      const presence::v1::ListPresenceHistoryRequest& req, const CallContext&) = 0;
   // OK when device-online answers its health check.
   virtual absl::Status Ready() = 0;
 };

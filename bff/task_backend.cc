@@ -46,6 +46,10 @@ class GrpcTaskBackend : public TaskBackend {
   absl::StatusOr<t::ListExecutionsResponse> ListExecutions(const t::ListExecutionsRequest& r, Ctx c) override {
     return UnaryCall(*stub_, &Stub::ListExecutions, r, c);
   }
+  absl::StatusOr<t::ListCampaignBatchesResponse> ListCampaignBatches(const t::ListCampaignBatchesRequest& r,
+                                                                     Ctx c) override {
+    return UnaryCall(*stub_, &Stub::ListCampaignBatches, r, c);
+  }
   absl::StatusOr<t::ListExecutionsResponse> ListDeviceExecutions(const t::ListDeviceExecutionsRequest& r,
                                                                  Ctx c) override {
     return UnaryCall(*stub_, &Stub::ListDeviceExecutions, r, c);
@@ -79,6 +83,10 @@ class UnconfiguredTaskBackend : public TaskBackend {
   absl::StatusOr<t::Campaign> ResumeCampaign(const t::ResumeCampaignRequest&, Ctx) override { return NotConfigured(); }
   absl::StatusOr<t::Campaign> CancelCampaign(const t::CancelCampaignRequest&, Ctx) override { return NotConfigured(); }
   absl::StatusOr<t::ListExecutionsResponse> ListExecutions(const t::ListExecutionsRequest&, Ctx) override {
+    return NotConfigured();
+  }
+  absl::StatusOr<t::ListCampaignBatchesResponse> ListCampaignBatches(const t::ListCampaignBatchesRequest&,
+                                                                     Ctx) override {
     return NotConfigured();
   }
   absl::StatusOr<t::ListExecutionsResponse> ListDeviceExecutions(const t::ListDeviceExecutionsRequest&, Ctx) override {

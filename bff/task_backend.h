@@ -28,6 +28,8 @@ class TaskBackend {
   virtual absl::StatusOr<task::v1::Campaign> CancelCampaign(const task::v1::CancelCampaignRequest&, Ctx) = 0;
   virtual absl::StatusOr<task::v1::ListExecutionsResponse> ListExecutions(const task::v1::ListExecutionsRequest&,
                                                                           Ctx) = 0;
+  virtual absl::StatusOr<task::v1::ListCampaignBatchesResponse> ListCampaignBatches(
+      const task::v1::ListCampaignBatchesRequest&, Ctx) = 0;
   virtual absl::StatusOr<task::v1::ListExecutionsResponse> ListDeviceExecutions(
       const task::v1::ListDeviceExecutionsRequest&, Ctx) = 0;
   virtual absl::StatusOr<task::v1::GetTimelineResponse> GetTimeline(const task::v1::GetTimelineRequest&, Ctx) = 0;

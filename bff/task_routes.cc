@@ -71,6 +71,8 @@ void TaskRoutes::Register(Router& router) {
   }
   router.Add("GET", "/v1/campaigns/{campaign}/executions",
              [this](const http::Request& r, const PathVars& v) { return ListExecutions(r, v.at("campaign")); });
+  router.Add("GET", "/v1/campaigns/{campaign}/batches",
+             [this](const http::Request& r, const PathVars& v) { return ListBatches(r, v.at("campaign")); });
   router.Add("GET", "/v1/devices/{device}/executions",
              [this](const http::Request& r, const PathVars& v) { return ListDeviceExecutions(r, v.at("device")); });
   router.Add("GET", "/v1/campaigns/{campaign}/timeline", [this](const http::Request& r, const PathVars& v) {
@@ -192,6 +194,16 @@ http::Response TaskRoutes::ListExecutions(const http::Request& r, const std::str
   if (!state.ok()) return Error(state.status(), r);
   req.set_state(*state);
   auto out = tasks_.ListExecutions(req, ContextFor(r, timeout_));
+  if (!out.ok()) return Error(out.status(), r);
+  return ProtoJson(*out);
+}
+
+http::Response TaskRoutes::ListBatches(const http::Request& r, const std::string& campaign) {
+  if (absl::Status st = CheckId(campaign, "campaign"); !st.ok()) return Error(st, r);
+  t::ListCampaignBatchesRequest req;
+  req.set_campaign("campaigns/" + campaign);
+  if (absl::Status st = Paging(r, req); !st.ok()) return Error(st, r);
+  auto out = tasks_.ListCampaignBatches(req, ContextFor(r, timeout_));
   if (!out.ok()) return Error(out.status(), r);
   return ProtoJson(*out);
 }

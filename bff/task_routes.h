@@ -11,6 +11,7 @@ namespace fleet::bff {
 //   /v1/campaigns (POST, GET ?state=), /v1/campaigns/{campaign} (GET),
 //   /v1/campaigns/{campaign}:pause|:resume|:cancel (POST)
 //   /v1/campaigns/{campaign}/executions?state= , /v1/devices/{device}/executions (GET, paged)
+//   /v1/campaigns/{campaign}/batches (GET, paged: per-batch progress)
 //   /v1/campaigns/{campaign}/timeline?device= , /v1/devices/{device}/timeline (GET, paged)
 // Bodies are the service's messages in JSON; the operator is the signed-in caller
 // (kOperatorHeader). Thread-safe; the backend must outlive it.
@@ -29,6 +30,7 @@ class TaskRoutes {
   http::Response ListCampaigns(const http::Request& r);
   http::Response Control(const http::Request& r, const std::string& id, const std::string& verb);
   http::Response ListExecutions(const http::Request& r, const std::string& campaign);
+  http::Response ListBatches(const http::Request& r, const std::string& campaign);
   http::Response ListDeviceExecutions(const http::Request& r, const std::string& device);
   http::Response Timeline(const http::Request& r, const std::string& campaign, const std::string& device);
 

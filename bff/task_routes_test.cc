@@ -63,6 +63,19 @@ class FakeTasks : public TaskBackend {
     names.push_back(r.campaign());
     return t::ListExecutionsResponse();
   }
+  absl::StatusOr<t::ListCampaignBatchesResponse> ListCampaignBatches(const t::ListCampaignBatchesRequest& r,
+                                                                     Ctx) override {
+    batches_req = r;
+    if (!fail.ok()) return fail;
+    t::ListCampaignBatchesResponse out;
+    t::CampaignBatch* b = out.add_batches();
+    b->set_index(3);
+    b->mutable_counts()->set_succeeded(7);
+    b->mutable_counts()->set_total(7);
+    b->mutable_start_time()->set_seconds(1800000000);
+    out.set_next_page_token("next");
+    return out;
+  }
   absl::StatusOr<t::ListExecutionsResponse> ListDeviceExecutions(const t::ListDeviceExecutionsRequest& r,
                                                                  Ctx) override {
     names.push_back("device " + r.device_id());
@@ -74,6 +87,7 @@ class FakeTasks : public TaskBackend {
   }
   t::CreateArtifactRequest artifact_req;
   t::CreateCampaignRequest campaign_req;
+  t::ListCampaignBatchesRequest batches_req;
   std::vector<std::string> names;
   int page_size = -1;
   t::CampaignState campaign_state = t::CAMPAIGN_STATE_UNSPECIFIED;
@@ -152,6 +166,31 @@ TEST_F(TaskRoutesTest, BadInputIsRejectedBeforeTheService) {
   EXPECT_EQ(Call("GET", "/v1/devices/bad id/timeline").status, 400);
   EXPECT_EQ(Call("POST", "/v1/campaigns/c1:cancel", R"({"reason":5})").status, 400);
   EXPECT_TRUE(tasks_.names.empty());
+}
+
+TEST_F(TaskRoutesTest, CampaignBatchesArePagedThroughTheService) {
+  http::Response r = Call("GET", "/v1/campaigns/c1/batches", "", {{"page_size", "20"}, {"page_token", "tok"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(tasks_.batches_req.campaign(), "campaigns/c1");
+  EXPECT_EQ(tasks_.batches_req.page_size(), 20);
+  EXPECT_EQ(tasks_.batches_req.page_token(), "tok");
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  ASSERT_TRUE(d.IsObject()) << r.body;
+  EXPECT_EQ(d["batches"][0]["index"].GetInt(), 3);
+  EXPECT_STREQ(d["batches"][0]["counts"]["succeeded"].GetString(), "7");  // int64 as a JSON string
+  EXPECT_STREQ(d["batches"][0]["startTime"].GetString(), "2027-01-15T08:00:00Z");
+  EXPECT_STREQ(d["nextPageToken"].GetString(), "next");
+
+  EXPECT_EQ(Reason(Call("GET", "/v1/campaigns/c1/batches", "", {{"page_size", "x"}})), "INVALID_FIELD");
+  EXPECT_EQ(Call("GET", "/v1/campaigns/bad$id/batches").status, 400);
+  tasks_.fail = status::MakeError(absl::StatusCode::kNotFound, "TASK_CAMPAIGN_NOT_FOUND", "no such campaign");
+  http::Response nf = Call("GET", "/v1/campaigns/c9/batches");
+  EXPECT_EQ(nf.status, 404);
+  EXPECT_EQ(Reason(nf), "TASK_CAMPAIGN_NOT_FOUND");
+  tasks_.fail = status::MakeError(absl::StatusCode::kInvalidArgument, "INVALID_FIELD", "bad token",
+                                  {{"field", "page_token"}});
+  EXPECT_EQ(Call("GET", "/v1/campaigns/c1/batches", "", {{"page_token", "zz"}}).status, 400);
 }
 
 TEST_F(TaskRoutesTest, ArtifactsCreateGetDelete) {

@@ -37,6 +37,7 @@ std::vector<PolicyEntry> BuildPolicy() {
       {"GET", "/v1/devices/{device}:overview", P::kViewer, "devices.read", D::kPathVar},
       // Presence.
       {"GET", "/v1/devices/{device}/presence", P::kViewer, "presence.read", D::kPathVar},
+      {"GET", "/v1/devices/{device}/presence/history", P::kViewer, "presence.read", D::kPathVar},
       {"GET", "/v1/presence", P::kViewer, "presence.read", D::kFleetWide},
       // Configuration.
       {"GET", "/v1/devices/{device}/config", P::kViewer, "config.read", D::kPathVar},
@@ -82,6 +83,7 @@ std::vector<PolicyEntry> BuildPolicy() {
       {"POST", "/v1/campaigns/{campaign}:resume", P::kOperator, "campaigns.write", D::kFleetWide},
       {"POST", "/v1/campaigns/{campaign}:cancel", P::kOperator, "campaigns.write", D::kFleetWide},
       {"GET", "/v1/campaigns/{campaign}/executions", P::kViewer, "campaigns.read", D::kFleetWide},
+      {"GET", "/v1/campaigns/{campaign}/batches", P::kViewer, "campaigns.read", D::kFleetWide},
       {"GET", "/v1/campaigns/{campaign}/timeline", P::kViewer, "campaigns.read", D::kFleetWide},
       {"GET", "/v1/devices/{device}/executions", P::kViewer, "campaigns.read", D::kPathVar},
       {"GET", "/v1/devices/{device}/timeline", P::kViewer, "campaigns.read", D::kPathVar},

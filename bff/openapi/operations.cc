@@ -86,6 +86,19 @@ std::vector<Operation> Build() {
       // Presence.
       {"GET", "/v1/devices/{device}/presence", "getPresence", "presence", "Online state of a device",
        "404 PRESENCE_NOT_FOUND.", {kDevice}, "", "", true, "Presence"},
+      {"GET", "/v1/devices/{device}/presence/history", "listPresenceHistory", "presence",
+       "Presence transitions of a device, newest first (page_size default 50, max 500)",
+       "404 PRESENCE_NOT_FOUND (never seen); 400 INVALID_FIELD (page_size, start_time), INVALID_PAGE_TOKEN.",
+       {kDevice, kPageSize, kPageToken,
+        Query("start_time", "RFC 3339; only transitions at or after it (also accepted as startTime; likewise "
+                            "pageSize, pageToken)")},
+       "", "", true,
+       R"({"type": "object", "properties": {"transitions": {"type": "array", "items": {"type": "object",)"
+       R"( "properties": {"state": {"type": "string", "enum": ["ONLINE", "OFFLINE"]},)"
+       R"( "time": {"type": "string", "format": "date-time"},)"
+       R"( "reason": {"type": "string", "description": "uplink: came online; timeout: swept offline"},)"
+       R"( "lastSeenTime": {"type": "string", "format": "date-time"}, "transitionId": {"type": "string"}}}},)"
+       R"( "nextPageToken": {"type": "string"}}})"},
       {"GET", "/v1/presence", "listPresence", "presence", "List presence",
        "400 INVALID_FILTER, INVALID_PAGE_TOKEN.", {Query("filter", "state=ONLINE or state=OFFLINE (also online/offline); empty = all"), kPageSize, kPageToken}, "", "",
        true, "ListPresenceResponse"},
@@ -214,6 +227,9 @@ std::vector<Operation> Build() {
        "404 TASK_CAMPAIGN_NOT_FOUND; 400 INVALID_FIELD state.",
        {kCampaign, Query("state", "an execution state, e.g. FAILED"), kPageSize, kPageToken}, "", "", true,
        "ListExecutionsResponse"},
+      {"GET", "/v1/campaigns/{campaign}/batches", "listCampaignBatches", "campaigns",
+       "Per-batch progress of a campaign (by batch index)", "404 TASK_CAMPAIGN_NOT_FOUND; 400 INVALID_FIELD page_token.",
+       {kCampaign, kPageSize, kPageToken}, "", "", true, "ListCampaignBatchesResponse"},
       {"GET", "/v1/devices/{device}/executions", "listDeviceExecutions", "campaigns", "A device's executions",
        "400 INVALID_PAGE_TOKEN.", {kDevice, kPageSize, kPageToken}, "", "", true, "ListExecutionsResponse"},
       {"GET", "/v1/campaigns/{campaign}/timeline", "getCampaignTimeline", "campaigns", "A campaign's event timeline",

@@ -20,6 +20,7 @@
 #include "libs/trace/span.h"
 #include "services/device-online/background.h"
 #include "services/device-online/config.h"
+#include "services/device-online/domain/history.h"
 #include "services/device-online/domain/ingest.h"
 #include "services/device-online/domain/query.h"
 #include "services/device-online/domain/watch_hub.h"
@@ -62,6 +63,7 @@ int Main(int argc, char** argv) {
   PgPresenceHistory history(**pg);
   KafkaTransitionSink presence_sink(**producer, cfg.presence_topic);
   PresenceQuery query(store);
+  PresenceHistoryQuery history_query(store, history);
   WatchHub hub;
   auto registry = std::make_shared<prometheus::Registry>();
   UplinkMetrics uplink_metrics(*registry);
@@ -109,7 +111,7 @@ int Main(int argc, char** argv) {
   CommandRelay commands(query, command_channel, clock, CommandOptions{.default_timeout = cfg.command_timeout});
 
   // APIs.
-  DeviceOnlineService service(query, hub);
+  DeviceOnlineService service(query, history_query, hub);
   DeviceCommandsService commands_service(commands);
   auto server = grpcx::Server::Start({.address = cfg.grpc_address}, {&service, &commands_service}, registry);
   if (!server.ok()) return log::FailStartup("grpc server", server.status());

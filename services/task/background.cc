@@ -25,9 +25,16 @@ RolloutMetrics::RolloutMetrics(prometheus::Registry& r)
       errors(Family(r).Add({{"kind", "error"}})) {}
 
 void RunRollout(Rollout& rollout, absl::Duration interval, RolloutMetrics& m,
-                const std::atomic<bool>& stop) {
+                const std::atomic<bool>& stop, CampaignGauges* gauges) {
   while (!stop) {
     m.ticks.Increment();
+    if (gauges != nullptr) {
+      if (absl::Status st = gauges->MaybeRefresh(absl::Now()); !st.ok()) {
+        m.errors.Increment();
+        log::WarnEvery("task-campaign-gauges", absl::Seconds(10), "campaign gauges refresh failed",
+                       {{"error", st.message()}});
+      }
+    }
     absl::StatusOr<TickReport> r = rollout.Tick();
     bool busy = false;
     if (!r.ok()) {

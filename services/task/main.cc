@@ -72,6 +72,7 @@ int Main(int argc, char** argv) {
   DeviceReports reports(store, clock);
   RolloutMetrics rollout_metrics(*registry);
   UplinkMetrics uplink_metrics(*registry);
+  CampaignGauges campaign_gauges(*registry, store);
 
   TaskServiceImpl service(tasks);
   auto server = grpcx::Server::Start({.address = cfg.grpc_address}, {&service}, registry);
@@ -82,7 +83,7 @@ int Main(int argc, char** argv) {
   if (!admin.ok()) return log::FailStartup("admin server", admin.status());
 
   std::atomic<bool> stop{false};
-  std::thread worker([&] { RunRollout(rollout, cfg.tick_interval, rollout_metrics, stop); });
+  std::thread worker([&] { RunRollout(rollout, cfg.tick_interval, rollout_metrics, stop, &campaign_gauges); });
   std::vector<std::unique_ptr<UplinkConsumer>> consumers;
   std::vector<std::thread> consumer_threads;
   for (std::unique_ptr<kafka::Consumer>& uplink : uplinks) {

@@ -133,6 +133,28 @@ await test('device page shows the device online with its board parameters', asyn
   await shot(admin, 'desktop-05-device');
 });
 
+// Self-contained (own pages and sign-in), so FLEET_BROWSER_ONLY='presence timeline' runs it alone.
+await test('device page shows the presence timeline with an ONLINE transition', async () => {
+  for (const [viewport, name] of [[DESKTOP, 'desktop-05b-presence-timeline'], [PHONE, 'phone-05b-presence-timeline']]) {
+    const page = await newPage(viewport);
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.goto(`${BASE}/devices/${DEVICE}`);
+    const card = page.getByTestId('presence-timeline');
+    await card.getByTestId('presence-timeline-bar').waitFor();
+    await card.locator('[data-testid=presence-transition][data-state=ONLINE]').first().waitFor();
+    assert.match(await card.getByTestId('presence-transitions').innerText(), /online/);
+    // The bar ends in a green (online) segment whose hover title names its times.
+    const last = card.locator('.ptl-seg').last();
+    assert.equal(await last.getAttribute('data-state'), 'ONLINE');
+    assert.match(await last.getAttribute('title'), /^online: .+ – now \(/);
+    const box = await card.getByTestId('presence-timeline-bar').boundingBox();
+    assert.ok(box.width > viewport.width * 0.6 && box.x + box.width <= viewport.width, `bar ${JSON.stringify(box)}`);
+    await card.scrollIntoViewIfNeeded();
+    await shot(page, name);
+    await page.context().close();
+  }
+});
+
 await test('open a remote connection, see the countdown, extend it, close it', async () => {
   await admin.getByRole('button', { name: 'Open remote connection' }).click();
   await admin.waitForFunction(() => document.querySelector('[data-testid=tunnel-state]')?.textContent === 'open', null, { timeout: 30000 });
@@ -350,6 +372,14 @@ await test('admin creates an artifact and a campaign in the UI and watches it re
   assert.equal(await admin.getByTestId('count-succeeded').innerText(), '6');
   await admin.waitForFunction(() => [...document.querySelectorAll('[data-testid=executions] tbody tr')]
     .filter((tr) => /succeeded/.test(tr.textContent)).length === 6);
+  // Per-batch progress: two batches of 3, each at 100% succeeded; no current batch once ended.
+  await admin.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('[data-testid=batches] tbody tr[data-total]')];
+    return rows.length === 2 && rows.every((tr) => tr.dataset.total === '3' && tr.dataset.succeeded === '3');
+  });
+  assert.deepEqual(await admin.locator('[data-testid=batches] [data-testid^=batch-percent-]').allInnerTexts(), ['100%', '100%']);
+  assert.equal(await admin.locator('[data-testid=batches] tr.selected').count(), 0);
+  await shot(admin, 'desktop-09e-campaign-batches');
   assert.equal(await admin.getByRole('button', { name: 'Pause' }).count(), 0);
   // A device's log: its state changes, oldest first, ending in SUCCEEDED.
   await admin.getByTestId(`exec-${devices[4]}`).getByRole('button', { name: 'Log' }).click();

@@ -64,6 +64,30 @@ class TransitionSink {
   virtual absl::Status Publish(absl::Span<const Transition> transitions) = 0;
 };
 
+// The stored transition history of devices (what the history TransitionSink wrote), for reading.
+class PresenceHistory {
+ public:
+  virtual ~PresenceHistory() = default;
+
+  // A position in one device's history: the last transition of the previous page.
+  struct Cursor {
+    absl::Time time;
+    std::string id;
+  };
+  struct Query {
+    std::string device_id;
+    absl::Time since = absl::InfinitePast();  // only transitions with time >= since
+    std::optional<Cursor> after;              // only transitions strictly after it in page order
+    int limit = 50;                           // > 0
+  };
+  struct Page {
+    std::vector<Transition> items;
+    bool more = false;  // a further page exists
+  };
+  // One device's transitions, newest first: time descending, then id descending (byte order).
+  virtual absl::StatusOr<Page> ListForDevice(const Query& query) = 0;
+};
+
 // How far each uplink partition has been consumed, in device time. The sweeper never judges
 // silence beyond what has actually been read, so a stalled consumer never marks devices offline.
 class WatermarkStore {

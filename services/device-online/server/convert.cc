@@ -17,6 +17,10 @@ presence::v1::State ToProto(State s) {
 
 }  // namespace
 
+absl::Time FromProto(const google::protobuf::Timestamp& in) {
+  return absl::FromUnixSeconds(in.seconds()) + absl::Nanoseconds(in.nanos());
+}
+
 void ToProto(const Presence& in, presence::v1::Presence* out) {
   out->set_name("devices/" + in.device_id + "/presence");
   out->set_device_id(in.device_id);

@@ -37,6 +37,18 @@ grpc::Status DeviceOnlineService::ListPresence(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status DeviceOnlineService::ListPresenceHistory(grpc::ServerContext*,
+                                                      const presence::v1::ListPresenceHistoryRequest* req,
+                                                      presence::v1::ListPresenceHistoryResponse* resp) {
+  HistoryRequest in{req->device(), req->page_size(), req->page_token(), std::nullopt};
+  if (req->has_start_time()) in.start_time = FromProto(req->start_time());
+  absl::StatusOr<HistoryResponse> r = history_.List(in);
+  if (!r.ok()) return status::ToGrpc(r.status());
+  for (const Transition& t : r->items) ToProto(t, resp->add_transitions());
+  resp->set_next_page_token(r->next_page_token);
+  return grpc::Status::OK;
+}
+
 grpc::Status DeviceOnlineService::WatchPresence(
     grpc::ServerContext* ctx, const presence::v1::WatchPresenceRequest* req,
     grpc::ServerWriter<presence::v1::PresenceTransition>* writer) {

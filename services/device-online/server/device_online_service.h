@@ -1,6 +1,7 @@
 #pragma once
 
 #include "fleet/presence/v1/presence.grpc.pb.h"
+#include "services/device-online/domain/history.h"
 #include "services/device-online/domain/query.h"
 #include "services/device-online/domain/watch_hub.h"
 
@@ -10,7 +11,8 @@ namespace fleet::online {
 // Errors leave as google.rpc.Status with ErrorInfo (libs/status).
 class DeviceOnlineService final : public presence::v1::DeviceOnline::Service {
  public:
-  DeviceOnlineService(PresenceQuery& query, WatchHub& hub) : query_(query), hub_(hub) {}
+  DeviceOnlineService(PresenceQuery& query, PresenceHistoryQuery& history, WatchHub& hub)
+      : query_(query), history_(history), hub_(hub) {}
 
   grpc::Status GetPresence(grpc::ServerContext*, const presence::v1::GetPresenceRequest* req,
                            presence::v1::Presence* resp) override;
@@ -21,9 +23,12 @@ class DeviceOnlineService final : public presence::v1::DeviceOnline::Service {
                             presence::v1::ListPresenceResponse* resp) override;
   grpc::Status WatchPresence(grpc::ServerContext* ctx, const presence::v1::WatchPresenceRequest* req,
                              grpc::ServerWriter<presence::v1::PresenceTransition>* writer) override;
+  grpc::Status ListPresenceHistory(grpc::ServerContext*, const presence::v1::ListPresenceHistoryRequest* req,
+                                   presence::v1::ListPresenceHistoryResponse* resp) override;
 
  private:
   PresenceQuery& query_;
+  PresenceHistoryQuery& history_;
   WatchHub& hub_;
 };
 

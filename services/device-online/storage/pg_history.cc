@@ -10,6 +10,7 @@ namespace {
 
 constexpr char kInsert[] = "presence_history_insert";
 constexpr char kForDevice[] = "presence_history_for_device";
+constexpr char kPage[] = "presence_history_page";
 
 // A PostgreSQL array literal of text values: {"a","b\"c"}.
 std::string TextArray(const std::vector<std::string>& values) {
@@ -62,6 +63,19 @@ SELECT transition_id, state, (extract(epoch FROM at) * 1e6)::bigint,
        (extract(epoch FROM last_seen) * 1e6)::bigint, cause
 FROM presence_history WHERE device_id = $1 ORDER BY at DESC, transition_id DESC LIMIT $2
 )sql");
+  // Page order is (at, transition_id) descending with ids in byte order (COLLATE "C"), the same
+  // order as the in-memory model. $2 = has a start time ($3), $4 = has a cursor ($5, $6).
+  // Served by the index presence_history_device_at.
+  pool_.Prepare(kPage, R"sql(
+SELECT transition_id, state, (extract(epoch FROM at) * 1e6)::bigint,
+       (extract(epoch FROM last_seen) * 1e6)::bigint, cause
+FROM presence_history
+WHERE device_id = $1
+  AND (NOT $2::boolean OR at >= to_timestamp($3::float8 / 1e6))
+  AND (NOT $4::boolean OR at < to_timestamp($5::float8 / 1e6)
+       OR (at = to_timestamp($5::float8 / 1e6) AND transition_id COLLATE "C" < $6::text))
+ORDER BY at DESC, transition_id COLLATE "C" DESC LIMIT $7
+)sql");
 }
 
 absl::Status PgPresenceHistory::Publish(absl::Span<const Transition> transitions) {
@@ -83,6 +97,35 @@ absl::Status PgPresenceHistory::Publish(absl::Span<const Transition> transitions
                      bigints(last_seen), TextArray(causes));
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<PresenceHistory::Page> PgPresenceHistory::ListForDevice(const Query& query) {
+  const bool has_since = query.since != absl::InfinitePast();
+  const int64_t since_us = has_since ? absl::ToUnixMicros(query.since) : 0;
+  const int64_t after_us = query.after ? absl::ToUnixMicros(query.after->time) : 0;
+  const std::string after_id = query.after ? query.after->id : "";
+  Page page;
+  absl::Status st = pool_.Read([&](pqxx::nontransaction& tx) {
+    pqxx::result rows = tx.exec_prepared(kPage, query.device_id, has_since, since_us, query.after.has_value(),
+                                         after_us, after_id, query.limit + 1);
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.items.size()) == query.limit) {
+        page.more = true;
+        break;
+      }
+      Transition t;
+      t.id = row[0].as<std::string>();
+      t.device_id = query.device_id;
+      t.state = row[1].as<std::string>() == "online" ? State::kOnline : State::kOffline;
+      t.time = absl::FromUnixMicros(row[2].as<int64_t>());
+      t.last_seen = absl::FromUnixMicros(row[3].as<int64_t>());
+      t.cause = row[4].as<std::string>();
+      page.items.push_back(std::move(t));
+    }
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return page;
 }
 
 absl::StatusOr<std::vector<Transition>> PgPresenceHistory::ForDevice(std::string_view device_id,

@@ -45,6 +45,7 @@ TEST(PgPresenceHistoryTest, UnreachableDatabaseIsUnavailable) {
   (*server)->Kill();
   absl::Status st = history.Publish({{"1-0", "d", State::kOnline, absl::Now(), absl::Now(), "uplink"}});
   EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable) << st;
+  EXPECT_EQ(history.ListForDevice({.device_id = "d"}).status().code(), absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

@@ -94,7 +94,10 @@ std::vector<Event> MarkSent(Execution& e, const ExecContext& c, int batch, absl:
   if (e.state != ExecState::kQueued) return {};
   ++e.attempt;
   e.request_id = RequestId(e.id, e.attempt);
-  if (e.batch < 0) e.batch = batch;
+  if (e.batch < 0) {
+    e.batch = batch;
+    e.sent_time = now;
+  }
   e.percent = 0;
   Enter(e, ExecState::kSent, now, c.spec != nullptr ? c.spec->ack_timeout : absl::Minutes(2));
   e.not_before = absl::InfinitePast();

@@ -170,7 +170,18 @@ struct Execution {
   absl::Time deadline = absl::InfiniteFuture();
   // A QUEUED execution is not sent before this (retry back-off).
   absl::Time not_before = absl::InfinitePast();
+  // First send (when it joined `batch`); InfiniteFuture before it.
+  absl::Time sent_time = absl::InfiniteFuture();
   friend bool operator==(const Execution&, const Execution&) = default;
+};
+
+// Progress of one batch: the executions first sent in it (never-sent ones belong to no batch).
+struct BatchProgress {
+  int batch = 0;
+  ExecutionCounts counts;  // counts.total() = devices in the batch
+  absl::Time started;      // first send in the batch
+  absl::Time updated;      // latest state change of its executions
+  friend bool operator==(const BatchProgress&, const BatchProgress&) = default;
 };
 
 // One timeline entry. `seq` is assigned by the store, increasing.

@@ -137,6 +137,10 @@ class CampaignStore {
                                                          std::optional<ExecState> state,
                                                          std::string_view after_device,
                                                          int limit) = 0;
+  // Progress of the campaign's batches with index > after_batch, ascending (one aggregate per
+  // batch over the executions first sent in it); empty for an unknown campaign.
+  virtual absl::StatusOr<Page<BatchProgress>> ListBatches(std::string_view campaign_id,
+                                                          int after_batch, int limit) = 0;
   // A device's executions newest first (create_time DESC, campaign id DESC) after `after`.
   virtual absl::StatusOr<Page<Execution>> ListDeviceExecutions(std::string_view device_id,
                                                                const Cursor& after, int limit) = 0;

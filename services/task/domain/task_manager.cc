@@ -171,6 +171,14 @@ absl::StatusOr<Page<Execution>> TaskManager::ListExecutions(std::string_view cam
   return campaigns_.ListExecutions(campaign_id, state, after_device, limit);
 }
 
+absl::StatusOr<Page<BatchProgress>> TaskManager::ListBatches(std::string_view campaign_id,
+                                                             int after_batch, int limit) {
+  absl::StatusOr<std::optional<Campaign>> c = campaigns_.GetCampaign(campaign_id);
+  if (!c.ok()) return c.status();
+  if (!c->has_value()) return CampaignNotFound(campaign_id);
+  return campaigns_.ListBatches(campaign_id, after_batch, limit);
+}
+
 absl::StatusOr<Page<Execution>> TaskManager::ListDeviceExecutions(std::string_view device_id,
                                                                   const Cursor& after, int limit) {
   if (absl::Status st = ids::ValidateDeviceId(device_id); !st.ok()) return st;

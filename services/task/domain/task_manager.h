@@ -50,6 +50,9 @@ class TaskManager {
   absl::StatusOr<Page<Execution>> ListExecutions(std::string_view campaign_id,
                                                  std::optional<ExecState> state,
                                                  std::string_view after_device, int limit);
+  // Per-batch progress, batches > after_batch ascending. CampaignNotFound for an unknown campaign.
+  absl::StatusOr<Page<BatchProgress>> ListBatches(std::string_view campaign_id, int after_batch,
+                                                  int limit);
   absl::StatusOr<Page<Execution>> ListDeviceExecutions(std::string_view device_id,
                                                        const Cursor& after, int limit);
   absl::StatusOr<Page<Event>> Timeline(std::string_view campaign_id, std::string_view device_id,

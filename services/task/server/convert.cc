@@ -186,6 +186,24 @@ void ToProto(const CampaignSpec& s, v1::CampaignSpec* out) {
   out->mutable_abort()->mutable_overall()->set_max_failure_percent(s.abort_overall.max_failure_percent);
 }
 
+void ToProto(const ExecutionCounts& c, v1::ExecutionCounts* n) {
+  n->set_queued(c.queued);
+  n->set_in_flight(c.in_flight);
+  n->set_succeeded(c.succeeded);
+  n->set_failed(c.failed);
+  n->set_timed_out(c.timed_out);
+  n->set_canceled(c.canceled);
+  n->set_skipped(c.skipped);
+  n->set_total(c.total());
+}
+
+void ToProto(const BatchProgress& b, v1::CampaignBatch* out) {
+  out->set_index(b.batch);
+  ToProto(b.counts, out->mutable_counts());
+  if (b.started != absl::InfiniteFuture()) SetTime(b.started, out->mutable_start_time());
+  SetTime(b.updated, out->mutable_update_time());
+}
+
 void ToProto(const Campaign& c, std::optional<absl::Time> eta, v1::Campaign* out) {
   out->set_name("campaigns/" + c.id);
   out->set_id(c.id);
@@ -194,15 +212,7 @@ void ToProto(const Campaign& c, std::optional<absl::Time> eta, v1::Campaign* out
   out->set_state(ToProto(c.state));
   out->set_state_reason(c.state_reason);
   out->set_paused_by_abort(c.paused_by_abort);
-  v1::ExecutionCounts* n = out->mutable_counts();
-  n->set_queued(c.counts.queued);
-  n->set_in_flight(c.counts.in_flight);
-  n->set_succeeded(c.counts.succeeded);
-  n->set_failed(c.counts.failed);
-  n->set_timed_out(c.counts.timed_out);
-  n->set_canceled(c.counts.canceled);
-  n->set_skipped(c.counts.skipped);
-  n->set_total(c.counts.total());
+  ToProto(c.counts, out->mutable_counts());
   out->set_current_batch(c.cursor.batch);
   SetTime(c.create_time, out->mutable_create_time());
   SetTime(c.start_time, out->mutable_start_time());
@@ -294,6 +304,19 @@ absl::StatusOr<int64_t> SeqFromToken(std::string_view token) {
     return status::InvalidField("page_token", "page_token is not one this API returned");
   }
   return seq;
+}
+
+std::string BatchToken(int batch) { return StringToken(absl::StrCat("b", batch)); }
+
+absl::StatusOr<int> BatchFromToken(std::string_view token) {
+  if (token.empty()) return -1;
+  absl::StatusOr<std::string> raw = StringFromToken(token);
+  int batch = 0;
+  if (!raw.ok() || raw->empty() || (*raw)[0] != 'b' || !absl::SimpleAtoi(raw->substr(1), &batch) ||
+      batch < 0) {
+    return status::InvalidField("page_token", "page_token is not one this API returned");
+  }
+  return batch;
 }
 
 absl::StatusOr<int> PageSize(int requested, int default_size, int max_size) {

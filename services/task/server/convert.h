@@ -27,6 +27,8 @@ absl::StatusOr<Artifact> FromProto(const v1::Artifact& a);
 absl::StatusOr<CampaignSpec> FromProto(const v1::CampaignSpec& s);
 void ToProto(const CampaignSpec& s, v1::CampaignSpec* out);
 void ToProto(const Campaign& c, std::optional<absl::Time> eta, v1::Campaign* out);
+void ToProto(const ExecutionCounts& c, v1::ExecutionCounts* out);
+void ToProto(const BatchProgress& b, v1::CampaignBatch* out);
 void ToProto(const Execution& e, v1::Execution* out);
 void ToProto(const Event& e, v1::TimelineEntry* out);
 
@@ -40,6 +42,9 @@ absl::StatusOr<Cursor> CursorFromToken(std::string_view token);
 std::string StringToken(std::string_view s);
 absl::StatusOr<std::string> StringFromToken(std::string_view token);
 std::string SeqToken(int64_t seq);
+// Resumes after batch `batch`; the empty token decodes to -1 (from the first batch).
+std::string BatchToken(int batch);
+absl::StatusOr<int> BatchFromToken(std::string_view token);
 absl::StatusOr<int64_t> SeqFromToken(std::string_view token);
 
 // 0 -> default, above max -> max, negative -> INVALID_FIELD "page_size".

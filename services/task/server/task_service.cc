@@ -115,6 +115,18 @@ grpc::Status TaskServiceImpl::ListExecutions(grpc::ServerContext*, const v1::Lis
   return grpc::Status::OK;
 }
 
+grpc::Status TaskServiceImpl::ListCampaignBatches(grpc::ServerContext*,
+                                                  const v1::ListCampaignBatchesRequest* req,
+                                                  v1::ListCampaignBatchesResponse* resp) {
+  TASK_TRY(id, IdFromName(req->campaign(), "campaigns/", "campaign"));
+  TASK_TRY(size, PageSize(req->page_size(), 50, 500));
+  TASK_TRY(after, BatchFromToken(req->page_token()));
+  TASK_TRY(page, tasks_.ListBatches(id, after, size));
+  for (const BatchProgress& b : page.items) ToProto(b, resp->add_batches());
+  if (page.more) resp->set_next_page_token(BatchToken(page.items.back().batch));
+  return grpc::Status::OK;
+}
+
 grpc::Status TaskServiceImpl::ListDeviceExecutions(grpc::ServerContext*,
                                                    const v1::ListDeviceExecutionsRequest* req,
                                                    v1::ListExecutionsResponse* resp) {

@@ -26,6 +26,8 @@ class TaskServiceImpl final : public v1::TaskService::Service {
   grpc::Status CancelCampaign(grpc::ServerContext*, const v1::CancelCampaignRequest*, v1::Campaign*) override;
   grpc::Status ListExecutions(grpc::ServerContext*, const v1::ListExecutionsRequest*,
                               v1::ListExecutionsResponse*) override;
+  grpc::Status ListCampaignBatches(grpc::ServerContext*, const v1::ListCampaignBatchesRequest*,
+                                   v1::ListCampaignBatchesResponse*) override;
   grpc::Status ListDeviceExecutions(grpc::ServerContext*, const v1::ListDeviceExecutionsRequest*,
                                     v1::ListExecutionsResponse*) override;
   grpc::Status GetTimeline(grpc::ServerContext*, const v1::GetTimelineRequest*,

@@ -200,6 +200,46 @@ TEST_F(TaskServiceTest, CampaignLifecycleOverGrpc) {
   EXPECT_EQ(dev.executions(0).state(), v1::CANCELED);
 }
 
+TEST_F(TaskServiceTest, CampaignBatchesPageAndReject) {
+  v1::Campaign c = NewCampaign(NewArtifact().name(), 5);
+  v1::ListCampaignBatchesRequest req;
+  req.set_campaign(c.name());
+  v1::ListCampaignBatchesResponse resp;
+  ASSERT_TRUE(Call(&v1::TaskService::Stub::ListCampaignBatches, req, &resp).ok());
+  EXPECT_EQ(resp.batches_size(), 0);  // nothing sent yet
+  ASSERT_TRUE(rollout_.Tick().ok());  // batch 0: d0, d1 SENT
+  const absl::Time sent = clock_.Now();
+  clock_.Advance(absl::Seconds(3));
+  ASSERT_TRUE(store_.UpdateExecution(1, [&](Execution& e, const Campaign&) {
+    e.state = ExecState::kDownloading;
+    e.state_time = clock_.Now();
+    return std::vector<Event>{Event{}};
+  }).ok());
+  ASSERT_TRUE(Call(&v1::TaskService::Stub::ListCampaignBatches, req, &resp).ok());
+  ASSERT_EQ(resp.batches_size(), 1);
+  const v1::CampaignBatch& b = resp.batches(0);
+  EXPECT_EQ(b.index(), 0);
+  EXPECT_EQ(b.counts().in_flight(), 2);
+  EXPECT_EQ(b.counts().total(), 2);
+  EXPECT_EQ(b.start_time().seconds(), absl::ToUnixSeconds(sent));
+  EXPECT_EQ(b.update_time().seconds(), absl::ToUnixSeconds(clock_.Now()));
+  EXPECT_TRUE(resp.next_page_token().empty());
+
+  req.set_page_token("not-a-token!");
+  absl::Status st = Call(&v1::TaskService::Stub::ListCampaignBatches, req, &resp);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status::Metadata(st)["field"], "page_token");
+  req.set_page_token("");
+  req.set_page_size(-1);
+  EXPECT_EQ(Call(&v1::TaskService::Stub::ListCampaignBatches, req, &resp).code(),
+            absl::StatusCode::kInvalidArgument);
+  req.set_page_size(0);
+  req.set_campaign("campaigns/nope");
+  st = Call(&v1::TaskService::Stub::ListCampaignBatches, req, &resp);
+  EXPECT_EQ(st.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status::Reason(st), "TASK_CAMPAIGN_NOT_FOUND");
+}
+
 TEST_F(TaskServiceTest, BadSpecsAreNamedFields) {
   v1::CreateCampaignRequest req;
   v1::Campaign c;

@@ -156,6 +156,7 @@ std::string ExecutionsJson(const std::vector<Execution>& executions) {
     Int(w, "state_time", absl::ToUnixMicros(e.state_time));
     TimeOrNull(w, "deadline", e.deadline);
     TimeOrNull(w, "not_before", e.not_before);
+    TimeOrNull(w, "sent_time", e.sent_time);
     w.EndObject();
   }
   w.EndArray();
@@ -291,6 +292,7 @@ absl::StatusOr<Execution> ExecutionFrom(const pqxx::row& row) {
   e.create_time = absl::FromUnixMicros(row[12].as<int64_t>());
   e.deadline = TimeOr(row[13], absl::InfiniteFuture());
   e.not_before = TimeOr(row[14], absl::InfinitePast());
+  e.sent_time = TimeOr(row[15], absl::InfiniteFuture());
   return e;
 }
 

@@ -21,7 +21,8 @@ inline constexpr char kCampaignColumns[] =
     "abort_base_failures, task_us(create_time), task_us(start_time), task_us(end_time)";
 inline constexpr char kExecutionColumns[] =
     "id, campaign_id, device_id, model, state, percent, attempt, batch, reason, target_version, "
-    "request_id, task_us(state_time), task_us(create_time), task_us(deadline), task_us(not_before)";
+    "request_id, task_us(state_time), task_us(create_time), task_us(deadline), task_us(not_before), "
+    "task_us(sent_time)";
 inline constexpr char kEventColumns[] =
     "seq, task_us(at), campaign_id, device_id, attempt, kind, state, percent, message";
 

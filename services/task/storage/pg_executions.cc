@@ -242,6 +242,31 @@ absl::StatusOr<Page<Execution>> PgStore::ListExecutions(std::string_view campaig
   return Take(std::move(out), limit);
 }
 
+absl::StatusOr<Page<BatchProgress>> PgStore::ListBatches(std::string_view campaign_id,
+                                                         int after_batch, int limit) {
+  std::vector<BatchProgress> out;
+  absl::Status st = pool_.InTransaction([&](pqxx::work& tx) {
+    for (const pqxx::row& row : tx.exec_prepared(kBatchList, std::string(campaign_id), after_batch, limit + 1)) {
+      BatchProgress b;
+      b.batch = row[0].as<int>();
+      ExecutionCounts& n = b.counts;
+      n.queued = row[1].as<int64_t>();
+      n.in_flight = row[2].as<int64_t>();
+      n.succeeded = row[3].as<int64_t>();
+      n.failed = row[4].as<int64_t>();
+      n.timed_out = row[5].as<int64_t>();
+      n.canceled = row[6].as<int64_t>();
+      n.skipped = row[7].as<int64_t>();
+      b.started = row[8].is_null() ? absl::InfiniteFuture() : absl::FromUnixMicros(row[8].as<int64_t>());
+      b.updated = absl::FromUnixMicros(row[9].as<int64_t>());
+      out.push_back(b);
+    }
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return Take(std::move(out), limit);
+}
+
 absl::StatusOr<Page<Execution>> PgStore::ListDeviceExecutions(std::string_view device_id,
                                                               const Cursor& after, int limit) {
   std::vector<Execution> out;

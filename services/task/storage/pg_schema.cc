@@ -95,6 +95,17 @@ CREATE TABLE task_events (
 CREATE INDEX task_events_campaign ON task_events (campaign_id, seq);
 CREATE INDEX task_events_device ON task_events (device_id, seq) WHERE device_id <> '';
 )sql"},
+      {2, "task_execution_sent_time", R"sql(
+-- First send of an execution (when it joined its batch): per-batch start times.
+ALTER TABLE task_executions ADD COLUMN sent_time timestamptz;
+UPDATE task_executions e SET sent_time = s.at
+FROM (SELECT campaign_id, device_id, min(at) AS at FROM task_events
+      WHERE kind = 'STATE' AND state = 'SENT' AND device_id <> '' GROUP BY campaign_id, device_id) s
+WHERE e.batch >= 0 AND e.campaign_id = s.campaign_id AND e.device_id = s.device_id;
+-- ListBatches pages by batch index: without it every page aggregates the whole campaign
+-- (100k devices: ~75 ms warm, ~400 ms cold per page; with it ~18 ms, independent of size).
+CREATE INDEX task_executions_campaign_batch ON task_executions (campaign_id, batch);
+)sql"},
   };
   return *migrations;
 }

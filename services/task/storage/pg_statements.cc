@@ -76,6 +76,19 @@ RETURNING )sql", kCampaignColumns));
 SELECT campaign_id, state, count(*) FROM task_executions
 WHERE campaign_id IN (SELECT jsonb_array_elements_text($1::jsonb))
 GROUP BY campaign_id, state)sql");
+  // One row per batch > $2, ascending, at most $3: counts by state, first send, last change.
+  pool.Prepare(kBatchList, R"sql(
+SELECT batch,
+  count(*) FILTER (WHERE state = 'QUEUED'),
+  count(*) FILTER (WHERE state IN )sql" IN_FLIGHT R"sql(),
+  count(*) FILTER (WHERE state = 'SUCCEEDED'),
+  count(*) FILTER (WHERE state = 'FAILED'),
+  count(*) FILTER (WHERE state = 'TIMED_OUT'),
+  count(*) FILTER (WHERE state = 'CANCELED'),
+  count(*) FILTER (WHERE state = 'SKIPPED'),
+  task_us(min(sent_time)), task_us(max(state_time))
+FROM task_executions WHERE campaign_id = $1 AND batch > $2
+GROUP BY batch ORDER BY batch LIMIT $3)sql");
   pool.Prepare(kBatchStats, R"sql(
 SELECT state, count(*), count(*) FILTER (WHERE batch = $2) FROM task_executions
 WHERE campaign_id = $1 GROUP BY state)sql");
@@ -110,9 +123,10 @@ ORDER BY e.i)sql");
   pool.Prepare(kExecWrite, R"sql(
 UPDATE task_executions e SET state = u.state, percent = u.percent, attempt = u.attempt,
   batch = u.batch, reason = u.reason, request_id = u.request_id, state_time = task_ts(u.state_time),
-  deadline = task_ts(u.deadline), not_before = task_ts(u.not_before)
+  deadline = task_ts(u.deadline), not_before = task_ts(u.not_before), sent_time = task_ts(u.sent_time)
 FROM jsonb_to_recordset($1::jsonb) AS u(id bigint, state text, percent int, attempt int, batch int,
-  reason text, request_id text, state_time bigint, deadline bigint, not_before bigint)
+  reason text, request_id text, state_time bigint, deadline bigint, not_before bigint,
+  sent_time bigint)
 WHERE e.id = u.id)sql");
   pool.Prepare(kExecGetForUpdate, absl::StrCat("SELECT ", kExecutionColumns,
                                                " FROM task_executions WHERE id = $1 FOR UPDATE"));

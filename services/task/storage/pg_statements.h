@@ -24,6 +24,7 @@ inline constexpr char kCampaignStartDue[] = "task_campaign_start_due";
 inline constexpr char kCampaignRunning[] = "task_campaign_running";
 inline constexpr char kCounts[] = "task_counts";
 inline constexpr char kBatchStats[] = "task_batch_stats";
+inline constexpr char kBatchList[] = "task_batch_list";
 
 inline constexpr char kTargetsInsert[] = "task_targets_insert";
 inline constexpr char kEventsInsert[] = "task_events_insert";

@@ -60,6 +60,8 @@ class PgStore : public ArtifactStore, public CampaignStore {
   absl::StatusOr<Page<Execution>> ListExecutions(std::string_view campaign_id,
                                                  std::optional<ExecState> state,
                                                  std::string_view after_device, int limit) override;
+  absl::StatusOr<Page<BatchProgress>> ListBatches(std::string_view campaign_id, int after_batch,
+                                                  int limit) override;
   absl::StatusOr<Page<Execution>> ListDeviceExecutions(std::string_view device_id,
                                                        const Cursor& after, int limit) override;
   absl::StatusOr<Page<Event>> Timeline(std::string_view campaign_id, std::string_view device_id,

@@ -1,5 +1,5 @@
-// A campaign: state, progress bars per execution state, pause/resume/cancel, per-device
-// executions (filter by state, paging) and a device's timeline. Refreshes every 2 s while the
+// A campaign: state, progress bars per execution state, pause/resume/cancel, per-batch progress
+// (paging), per-device executions (filter by state, paging) and a device's timeline. Refreshes every 2 s while the
 // campaign is SCHEDULED or RUNNING (every 10 s otherwise).
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, qs } from '../api.js';
@@ -51,6 +51,71 @@ function Timeline({ campaign, device, fast }) {
             {entries.length === 0 ? <tr><td colSpan={4} class="muted">Nothing yet.</td></tr> : null}
           </tbody>
         </table>
+      ) : null}
+    </div>
+  );
+}
+
+// "5 succeeded · 1 failed" for the non-zero states of a batch.
+function countsText(k) {
+  const parts = SEGMENTS.filter(([key]) => k[key] > 0).map(([key, label]) => `${k[key]} ${label.toLowerCase()}`);
+  return parts.length ? parts.join(' · ') : '—';
+}
+
+// One row per batch (index order, 50 a page): stacked progress, counts, started / updated; the
+// batch being started is highlighted while the campaign has not ended.
+function Batches({ id, fast, current }) {
+  const [token, setToken] = useState('');
+  const [prev, setPrev] = useState([]);
+  const [data, setData] = useState(undefined);
+  const [error, setError] = useState(null);
+  usePoll(async () => {
+    try {
+      setData(await get(`/v1/campaigns/${encodeURIComponent(id)}/batches${qs({ page_size: 50, page_token: token })}`));
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }, fast ? 2000 : 10000, [id, token, fast]);
+  const rows = (data && data.batches) || [];
+  return (
+    <div class="card table-wrap">
+      <div class="row spread pad"><h3>Batches</h3></div>
+      <ErrorBox error={error} />
+      {data === undefined && !error ? <Loading what="Loading batches" /> : null}
+      {data ? (
+        <table class="table devices batches" data-testid="batches">
+          <thead><tr><th>Batch</th><th class="progress-col">Progress</th><th>Devices</th><th>States</th><th>Started</th><th>Updated</th></tr></thead>
+          <tbody>
+            {rows.map((b) => {
+              const index = b.index || 0;
+              const k = countsOf(b);
+              const isCurrent = current !== null && index === current;
+              return (
+                <tr key={index} class={isCurrent ? 'selected' : ''} data-testid={`batch-${index}`}
+                  data-total={k.total} data-succeeded={k.succeeded} aria-current={isCurrent ? 'step' : undefined}>
+                  <td data-label="Batch"><strong>Batch {index + 1}</strong>{isCurrent ? <span class="small muted"> · current</span> : null}</td>
+                  <td data-label="Progress" class="progress-col" style={{ gridColumn: '1 / -1' }}>
+                    <StackedBar counts={k} testid={`batch-bar-${index}`} />
+                    <span class="small" data-testid={`batch-percent-${index}`}>{k.percent}%</span>
+                  </td>
+                  <td data-label="Devices" class="small">{k.total}</td>
+                  <td data-label="States" class="small" style={{ gridColumn: 'span 2' }}>{countsText(k)}</td>
+                  <td data-label="Started" class="small">{fmtTime(b.startTime)}</td>
+                  <td data-label="Updated" class="small">{fmtTime(b.updateTime)}</td>
+                </tr>
+              );
+            })}
+            {rows.length === 0 ? <tr><td colSpan={6} class="muted">No batch has started yet.</td></tr> : null}
+          </tbody>
+        </table>
+      ) : null}
+      {data && (prev.length || data.nextPageToken) ? (
+        <div class="pager">
+          <button class="small" disabled={!prev.length} onClick={() => { setToken(prev[prev.length - 1]); setPrev(prev.slice(0, -1)); }}>Previous</button>
+          <span class="small muted">batches {rows.length ? `${(rows[0].index || 0) + 1}–${(rows[rows.length - 1].index || 0) + 1}` : ''}</span>
+          <button class="small" disabled={!data.nextPageToken} onClick={() => { setPrev([...prev, token]); setToken(data.nextPageToken); }}>Next</button>
+        </div>
       ) : null}
     </div>
   );
@@ -189,6 +254,7 @@ export function CampaignDetail({ id }) {
           <dt>Ended</dt><dd>{fmtTime(c.endTime)}</dd>
         </dl>
       </div>
+      <Batches id={id} fast={fast} current={['SCHEDULED', 'RUNNING', 'PAUSED'].includes(s) ? (c.currentBatch || 0) : null} />
       <Executions id={id} fast={fast} selected={device} onSelect={setDevice} />
       {device ? <Timeline campaign={id} device={device} fast={fast} /> : null}
     </section>

@@ -1,4 +1,4 @@
-// One device: presence and board parameters, registry data, desired vs reported config with
+// One device: presence and board parameters, a 24-hour presence timeline, registry data, desired vs reported config with
 // history and diffs, remote connection (tunnel) with web SSH, camera controls and the device's
 // campaign history.
 import { useState } from 'preact/hooks';
@@ -9,6 +9,7 @@ import { CameraCard } from './camera.jsx';
 import { ConfigCard } from './config.jsx';
 import { WebSshCard } from './webssh.jsx';
 import { CampaignHistoryCard } from './device-campaigns.jsx';
+import { PresenceTimelineCard } from './presence-timeline.jsx';
 
 function PresenceCard({ presence, presenceError, now }) {
   const b = presence?.board || {};
@@ -53,11 +54,13 @@ function RegistryCard({ device }) {
 export function Device({ id, me }) {
   const [overview, setOverview] = useState(undefined);
   const [error, setError] = useState(null);
+  const [tick, setTick] = useState(0); // bumps on every refresh; cards that poll with the page follow it
   const now = useNow(1000);
   const refresh = usePoll(async () => {
     try {
       setOverview(await get(`/v1/devices/${encodeURIComponent(id)}:overview`));
       setError(null);
+      setTick((t) => t + 1);
     } catch (e) {
       setError(e);
     }
@@ -79,6 +82,7 @@ export function Device({ id, me }) {
           {ssh ? <WebSshCard id={id} canConnect={!!sshTunnel} onClose={() => setSsh(false)} /> : null}
           <PresenceCard presence={overview.presence} presenceError={overview.presenceError} now={now} />
           <RegistryCard device={overview.device} />
+          <PresenceTimelineCard id={id} tick={tick} now={now} />
           <TunnelCard id={id} canOperate={canOperate} onOpenSsh={() => setSsh(true)} onTunnel={setSshTunnel} />
           <CameraCard id={id} canOperate={canOperate} />
           <ConfigCard id={id} summary={overview.config} summaryError={overview.configError} />
