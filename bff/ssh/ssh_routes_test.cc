@@ -153,7 +153,9 @@ TEST_F(SshRoutesTest, AuthenticatesWithAKeyAndRunsACommand) {
   const auto closed = AuditOf("ssh.close")[0];
   EXPECT_TRUE(absl::StrContains(closed.path, "&bytes_in=23&")) << closed.path;  // "echo hel''lo\n" + "stty size\n"
   EXPECT_TRUE(absl::StrContains(closed.path, "reason=CLIENT_CLOSED")) << closed.path;
-  for (const auto& e : *audit_.ListAudit("", 0, 100)) EXPECT_FALSE(absl::StrContains(e.path, "PRIVATE")) << e.path;
+  auto entries = audit_.ListAudit("", 0, 100);  // kept alive: a range-for over *temporary would dangle
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  for (const auto& e : *entries) EXPECT_FALSE(absl::StrContains(e.path, "PRIVATE")) << e.path;
 }
 
 TEST_F(SshRoutesTest, WrongKeyGetsAnErrorMessageAndTheSocketCloses) {
