@@ -107,6 +107,14 @@ class Simulator {
   Simulator(const Config& cfg, kafka::Producer& producer)
       : cfg_(cfg),
         producer_(producer),
+        fleet_({.devices = static_cast<int>(cfg.devices),
+                .id_prefix = cfg.id_prefix,
+                .heartbeat_interval = cfg.heartbeat_interval,
+                .jitter = cfg.jitter,
+                .churn_per_minute = cfg.churn_per_minute,
+                .silence = cfg.silence,
+                .seed = static_cast<uint64_t>(cfg.seed)},
+               absl::Now()),
         dispatcher_({.uplink_topic = cfg.uplink_topic, .request_max_age = cfg.request_max_age}),
         tunnels_({.fail_rate = cfg.tunnel_fail_rate,
                   .latency = cfg.tunnel_latency,
@@ -121,15 +129,7 @@ class Simulator {
                    .reboot_time = cfg.firmware_reboot_time,
                    .fail_rate = cfg.firmware_fail_rate,
                    .timeout_rate = cfg.firmware_timeout_rate,
-                   .seed = static_cast<uint64_t>(cfg.seed) + 3}),
-        fleet_({.devices = static_cast<int>(cfg.devices),
-                .id_prefix = cfg.id_prefix,
-                .heartbeat_interval = cfg.heartbeat_interval,
-                .jitter = cfg.jitter,
-                .churn_per_minute = cfg.churn_per_minute,
-                .silence = cfg.silence,
-                .seed = static_cast<uint64_t>(cfg.seed)},
-               absl::Now()) {
+                   .seed = static_cast<uint64_t>(cfg.seed) + 3}) {
     tunnels_.RegisterWith(dispatcher_);
     configs_.RegisterWith(dispatcher_);
     cameras_.RegisterWith(dispatcher_);

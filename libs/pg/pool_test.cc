@@ -170,7 +170,9 @@ TEST_F(PoolTest, RealDeadlockIsAborted) {
   b.join();
   EXPECT_TRUE(results[0].ok() != results[1].ok()) << results[0] << " / " << results[1];
   for (auto& r : results) {
-    if (!r.ok()) EXPECT_EQ(r.code(), absl::StatusCode::kAborted) << r;
+    if (!r.ok()) {
+      EXPECT_EQ(r.code(), absl::StatusCode::kAborted) << r;
+    }
   }
 }
 

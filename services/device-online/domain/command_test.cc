@@ -107,7 +107,9 @@ TEST_F(CommandRelayTest, BadInputIsRejectedBeforeAnythingIsSent) {
   for (const Case& c : cases) {
     absl::Status st = relay_.Send(c.req).status();
     EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << c.field << ": " << st;
-    if (std::string(c.field) != "device_id") EXPECT_EQ(status::Metadata(st)["field"], c.field) << st;
+    if (std::string(c.field) != "device_id") {
+      EXPECT_EQ(status::Metadata(st)["field"], c.field) << st;
+    }
   }
   EXPECT_TRUE(channel_.calls.empty());
 }
