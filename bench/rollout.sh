@@ -312,6 +312,8 @@ TABLES="$(psql -F ' ' -c "SELECT relname, n_tup_ins, n_tup_upd, n_dead_tup FROM 
 # delta NAME: growth of the task metric sample NAME over the measured window.
 delta() { echo $(( $(metric "$RUN_DIR/metrics1.txt" "$1") - $(metric "$RUN_DIR/metrics0.txt" "$1") )); }
 APPLIED="$(delta 'task_device_reports_total{outcome="applied"}')"
+# Progress reports folded into a newer one of the same poll batch (handled, not written on their own).
+SUPERSEDED="$(delta 'task_device_reports_total{outcome="superseded"}')"
 CONFIRMED="$(delta 'task_device_reports_total{outcome="version_confirmed"}')"
 IGNORED="$(delta 'task_device_reports_total{outcome="ignored"}')"
 STALE="$(delta 'task_device_reports_total{outcome="dropped_stale"}')"
@@ -376,7 +378,7 @@ rollout: $DEVICES devices, batch_size $BATCH_SIZE, batch_interval 0, max_in_flig
     time to 50% SUCCEEDED $(json_num "$poll" succeeded_50_s) s, to 100% SUCCEEDED $SUCC100_S s (-1 = not reached)
     every 30 s, started/succeeded@elapsed: $PROGRESS
   task: sends $SENT, deferred offline $DEFERRED, ticks $TICKS, tick errors $TICK_ERR
-        device reports: applied $APPLIED ($EVENTS_PER_S/s over the run), version confirmed $CONFIRMED, ignored $IGNORED, stale $STALE, store errors $STORE_ERR
+        device reports: applied $APPLIED ($EVENTS_PER_S/s over the run), folded into a newer one $SUPERSEDED, version confirmed $CONFIRMED, ignored $IGNORED, stale $STALE, store errors $STORE_ERR
         uplink offset resets (records dropped by kafka-dev retention before the task service read them): $UPLINK_RESETS
   CPU during the campaign (s): task $TK_CPU, postgres $PG_CPU (backends of fleet_task: $PG_TASK_CPU), fleet-sim $SIM_CPU, kafka-dev $KAFKA_CPU, device-online $ON_CPU, redis $REDIS_CPU, device-config $DC_CPU, others $OTHER_CPU ($OTHER_SHARE of all cores)
   per started device: task $TK_MS_DEV ms CPU, postgres $PG_MS_DEV ms CPU (fleet_task backends $PG_TASK_MS_DEV ms); task peak RSS $TASK_RSS MB
@@ -395,7 +397,7 @@ JSON="{\"bench\":\"rollout\",\"date\":\"$DATE\",\"commit\":\"$COMMIT$DIRTY\",\"c
 \"failed\":$(json_num "$poll" failed),\"timed_out\":$(json_num "$poll" timed_out),\
 \"ramp_n\":$RAMP_N,\"ramp_s\":$RAMP_S,\"ramp_per_min\":$RAMP_PER_MIN,\"uplink_resets\":$UPLINK_RESETS,\"up_partitions\":$UP_PARTITIONS,\"sustained_per_min\":$SUSTAINED,\"best60_per_min\":$BEST60,\"all_started_s\":$ALL_STARTED_S,\
 \"succeeded_50_s\":$(json_num "$poll" succeeded_50_s),\"succeeded_100_s\":$SUCC100_S,\"sends\":$SENT,\"deferred_offline\":$DEFERRED,\
-\"reports_applied\":$APPLIED,\"events_per_s\":$EVENTS_PER_S,\"versions_confirmed\":$CONFIRMED,\
+\"reports_applied\":$APPLIED,\"reports_superseded\":$SUPERSEDED,\"events_per_s\":$EVENTS_PER_S,\"versions_confirmed\":$CONFIRMED,\
 \"store_errors\":$STORE_ERR,\"tick_errors\":$TICK_ERR,\"task_cpu_s\":$TK_CPU,\"pg_cpu_s\":$PG_CPU,\
 \"sim_cpu_s\":$SIM_CPU,\"kafka_cpu_s\":$KAFKA_CPU,\"online_cpu_s\":$ON_CPU,\"task_ms_per_device\":$TK_MS_DEV,\
 \"pg_ms_per_device\":$PG_MS_DEV,\"pg_task_cpu_s\":$PG_TASK_CPU,\"other_share\":$OTHER_SHARE,\"task_rss_mb\":$TASK_RSS}"
