@@ -59,6 +59,33 @@ export function ago(t, now = Date.now()) {
   return `${Math.floor(s / 86400)}d ago`;
 }
 
+// AIP-158 paging state: the current page token and the tokens of the pages before it.
+// `next(t)` moves to the page of token t, `back()` to the previous one, `reset()` to the first.
+export function usePageTokens() {
+  const [token, setToken] = useState('');
+  const [prev, setPrev] = useState([]);
+  return {
+    token,
+    hasPrev: prev.length > 0,
+    next: (t) => { setPrev([...prev, token]); setToken(t); },
+    back: () => { setToken(prev[prev.length - 1]); setPrev(prev.slice(0, -1)); },
+    reset: () => { setToken(''); setPrev([]); },
+  };
+}
+
+// Previous / Next buttons for usePageTokens, shown only when there is another page either way;
+// `children` go between the buttons.
+export function TokenPager({ pages, nextPageToken, children }) {
+  if (!pages.hasPrev && !nextPageToken) return null;
+  return (
+    <div class="pager">
+      <button class="small" disabled={!pages.hasPrev} onClick={pages.back}>Previous</button>
+      {children}
+      <button class="small" disabled={!nextPageToken} onClick={() => pages.next(nextPageToken)}>Next</button>
+    </div>
+  );
+}
+
 // Runs `fn` now and every `ms` while mounted (and while `enabled`); returns a manual refresh.
 export function usePoll(fn, ms, deps = [], enabled = true) {
   const saved = useRef(fn);

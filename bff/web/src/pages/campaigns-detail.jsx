@@ -3,7 +3,7 @@
 // campaign is SCHEDULED or RUNNING (every 10 s otherwise).
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, qs } from '../api.js';
-import { ErrorBox, Loading, StateBadge, fmtTime, usePoll } from '../ui.jsx';
+import { ErrorBox, Loading, StateBadge, TokenPager, fmtTime, usePageTokens, usePoll } from '../ui.jsx';
 import { CampaignState, SEGMENTS, StackedBar, countsOf, shortState } from './campaigns.jsx';
 
 const EXEC_STATES = ['', 'QUEUED', 'SENT', 'DOWNLOADING', 'VERIFYING', 'INSTALLING', 'REBOOTING', 'SUCCEEDED',
@@ -65,8 +65,8 @@ function countsText(k) {
 // One row per batch (index order, 50 a page): stacked progress, counts, started / updated; the
 // batch being started is highlighted while the campaign has not ended.
 function Batches({ id, fast, current }) {
-  const [token, setToken] = useState('');
-  const [prev, setPrev] = useState([]);
+  const pages = usePageTokens();
+  const token = pages.token;
   const [data, setData] = useState(undefined);
   const [error, setError] = useState(null);
   usePoll(async () => {
@@ -110,12 +110,10 @@ function Batches({ id, fast, current }) {
           </tbody>
         </table>
       ) : null}
-      {data && (prev.length || data.nextPageToken) ? (
-        <div class="pager">
-          <button class="small" disabled={!prev.length} onClick={() => { setToken(prev[prev.length - 1]); setPrev(prev.slice(0, -1)); }}>Previous</button>
+      {data ? (
+        <TokenPager pages={pages} nextPageToken={data.nextPageToken}>
           <span class="small muted">batches {rows.length ? `${(rows[0].index || 0) + 1}–${(rows[rows.length - 1].index || 0) + 1}` : ''}</span>
-          <button class="small" disabled={!data.nextPageToken} onClick={() => { setPrev([...prev, token]); setToken(data.nextPageToken); }}>Next</button>
-        </div>
+        </TokenPager>
       ) : null}
     </div>
   );
@@ -123,8 +121,8 @@ function Batches({ id, fast, current }) {
 
 function Executions({ id, fast, selected, onSelect }) {
   const [state, setState] = useState('');
-  const [token, setToken] = useState('');
-  const [prev, setPrev] = useState([]);
+  const pages = usePageTokens();
+  const token = pages.token;
   const [data, setData] = useState(undefined);
   const [error, setError] = useState(null);
   usePoll(async () => {
@@ -140,7 +138,7 @@ function Executions({ id, fast, selected, onSelect }) {
     <div class="card table-wrap">
       <div class="row spread pad">
         <h3>Devices</h3>
-        <select aria-label="Execution state" value={state} onChange={(e) => { setState(e.target.value); setToken(''); setPrev([]); }}>
+        <select aria-label="Execution state" value={state} onChange={(e) => { setState(e.target.value); pages.reset(); }}>
           {EXEC_STATES.map((s) => <option key={s} value={s}>{s ? s.replace(/_/g, ' ').toLowerCase() : 'All states'}</option>)}
         </select>
       </div>
@@ -165,12 +163,7 @@ function Executions({ id, fast, selected, onSelect }) {
           </tbody>
         </table>
       ) : null}
-      {data && (prev.length || data.nextPageToken) ? (
-        <div class="pager">
-          <button class="small" disabled={!prev.length} onClick={() => { setToken(prev[prev.length - 1]); setPrev(prev.slice(0, -1)); }}>Previous</button>
-          <button class="small" disabled={!data.nextPageToken} onClick={() => { setPrev([...prev, token]); setToken(data.nextPageToken); }}>Next</button>
-        </div>
-      ) : null}
+      {data ? <TokenPager pages={pages} nextPageToken={data.nextPageToken} /> : null}
     </div>
   );
 }

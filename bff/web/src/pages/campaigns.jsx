@@ -3,7 +3,7 @@
 // (404) the page says so with the API's own words.
 import { useState } from 'preact/hooks';
 import { get, qs } from '../api.js';
-import { Badge, ErrorBox, Loading, fmtTime, usePoll } from '../ui.jsx';
+import { Badge, ErrorBox, Loading, TokenPager, fmtTime, usePageTokens, usePoll } from '../ui.jsx';
 
 export const idOf = (name) => (name || '').split('/').pop();
 const n = (v) => Number(v || 0);
@@ -52,8 +52,8 @@ export function Campaigns() {
   const [error, setError] = useState(null);
   const [missing, setMissing] = useState(false);
   const [state, setState] = useState('');
-  const [token, setToken] = useState('');
-  const [prev, setPrev] = useState([]);
+  const pages = usePageTokens();
+  const token = pages.token;
   usePoll(async () => {
     try {
       setData(await get(`/v1/campaigns${qs({ state, page_size: 25, page_token: token })}`));
@@ -85,7 +85,7 @@ export function Campaigns() {
       <ErrorBox error={error} />
       {!missing ? (
         <div class="filters">
-          <select aria-label="State" value={state} onChange={(e) => { setState(e.target.value); setToken(''); setPrev([]); }}>
+          <select aria-label="State" value={state} onChange={(e) => { setState(e.target.value); pages.reset(); }}>
             {STATES.map((s) => <option key={s} value={s}>{s ? s.toLowerCase() : 'All states'}</option>)}
           </select>
         </div>
@@ -117,12 +117,7 @@ export function Campaigns() {
               {campaigns.length === 0 ? <tr><td colSpan={5} class="muted">No campaigns.</td></tr> : null}
             </tbody>
           </table>
-          {prev.length || data.nextPageToken ? (
-            <div class="pager">
-              <button class="small" disabled={!prev.length} onClick={() => { setToken(prev[prev.length - 1]); setPrev(prev.slice(0, -1)); }}>Previous</button>
-              <button class="small" disabled={!data.nextPageToken} onClick={() => { setPrev([...prev, token]); setToken(data.nextPageToken); }}>Next</button>
-            </div>
-          ) : null}
+          <TokenPager pages={pages} nextPageToken={data.nextPageToken} />
         </div>
       ) : null}
     </section>
