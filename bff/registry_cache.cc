@@ -27,6 +27,18 @@ struct CachingRegistryBackend::State {
   // Bumped by every write; a read that started before a write must not store what it read.
   uint64_t generation ABSL_GUARDED_BY(mu) = 0;
   RegistryCacheStats stats ABSL_GUARDED_BY(mu);
+
+  // After a write: drops the device's entry (every entry when id is null) and keeps reads that
+  // started before the write from storing what they read.
+  void Invalidate(const std::string* id) {
+    absl::MutexLock lock(&mu);
+    ++generation;
+    if (id == nullptr) {
+      entries.clear();
+    } else {
+      entries.erase(*id);
+    }
+  }
 };
 
 CachingRegistryBackend::CachingRegistryBackend(std::unique_ptr<RegistryBackend> inner,
@@ -72,35 +84,30 @@ absl::StatusOr<config::v1::BatchGetDevicesResponse> CachingRegistryBackend::Batc
 absl::StatusOr<config::v1::Device> CachingRegistryBackend::Create(const config::v1::CreateDeviceRequest& req,
                                                                   const CallContext& call) {
   auto out = inner_->Create(req, call);
-  absl::MutexLock lock(&state_->mu);
-  ++state_->generation;
-  state_->entries.erase(IdOf(req.device().id().empty() ? req.device().name() : req.device().id()));
+  const std::string id = IdOf(req.device().id().empty() ? req.device().name() : req.device().id());
+  state_->Invalidate(&id);
   return out;
 }
 
 absl::StatusOr<config::v1::Device> CachingRegistryBackend::Update(const config::v1::UpdateDeviceRequest& req,
                                                                   const CallContext& call) {
   auto out = inner_->Update(req, call);
-  absl::MutexLock lock(&state_->mu);
-  ++state_->generation;
-  state_->entries.erase(IdOf(req.device().name().empty() ? req.device().id() : req.device().name()));
+  const std::string id = IdOf(req.device().name().empty() ? req.device().id() : req.device().name());
+  state_->Invalidate(&id);
   return out;
 }
 
 absl::Status CachingRegistryBackend::Delete(const config::v1::DeleteDeviceRequest& req, const CallContext& call) {
   absl::Status out = inner_->Delete(req, call);
-  absl::MutexLock lock(&state_->mu);
-  ++state_->generation;
-  state_->entries.erase(IdOf(req.name()));
+  const std::string id = IdOf(req.name());
+  state_->Invalidate(&id);
   return out;
 }
 
 absl::StatusOr<config::v1::ImportDevicesResponse> CachingRegistryBackend::Import(
     const config::v1::ImportDevicesRequest& req, const CallContext& call) {
   auto out = inner_->Import(req, call);
-  absl::MutexLock lock(&state_->mu);
-  ++state_->generation;
-  state_->entries.clear();
+  state_->Invalidate(nullptr);
   return out;
 }
 
