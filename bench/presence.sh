@@ -226,6 +226,7 @@ stale="$(metric "$M" 'presence_uplink_messages_total{result="stale"}')"
 future="$(metric "$M" 'presence_uplink_messages_total{result="future"}')"
 malformed="$(metric "$M" 'presence_uplink_messages_total{result="malformed"}')"
 store_errors="$(metric "$M" 'presence_store_errors_total')"
+redelivered="$(metric "$M" 'presence_uplink_redelivered_total')"
 batch_sum="$(metric "$M" 'presence_ingest_batch_seconds_sum' '%.6f')"
 batch_count="$(metric "$M" 'presence_ingest_batch_seconds_count')"
 WALL="$(calc "($t_last - $t_first) > 0.001 ? ($t_last - $t_first) : 0.001" 3)"
@@ -262,7 +263,7 @@ presence ingest: $MESSAGES heartbeats, $DEVICES devices, $PARTITIONS partitions,
   everything else on the machine   $(printf '%10s %10s %10s' "-" "-" "$OTHER_CPU_WIN")   ($OTHER_SHARE of all cores; load before start: $LOAD0)
   CPU per message: device-online $(calc "1e6 * $ONLINE_CPU_WIN / $MESSAGES" 1) us, redis-server $(calc "1e6 * $REDIS_CPU_WIN / $MESSAGES" 1) us, kafka-dev $(calc "1e6 * $KAFKA_CPU_WIN / $MESSAGES" 1) us (raw consumer: $(calc "1e6 * $RAW_CPU / $MESSAGES" 1) us)
   online / raw                        $RATIO   (target >= $TARGET_RATIO; rate target >= $TARGET_RATE msg/s: $( ((MET)) && echo MET || echo MISSED))
-  outcomes   applied $applied, coalesced $coalesced, stale $stale, future $future, malformed $malformed, store errors $store_errors
+  outcomes   applied $applied, coalesced $coalesced, stale $stale, future $future, malformed $malformed, store errors $store_errors; redelivered after a rebalance (skipped) $redelivered
   batches    $batch_count, mean ${BATCH_MS} ms in the store; store busy $STORE_SHARE of wall per consumer thread
   device-online CPU by thread (whole run, s):
 $(sed 's/^/    /' "$RUN_DIR/online-threads.txt" | head -n 6)
@@ -283,7 +284,7 @@ JSON="{\"bench\":\"presence\",\"date\":\"$DATE\",\"commit\":\"$COMMIT$DIRTY\",\"
 \"online_cpu_s\":$ONLINE_CPU,\"online_cpu_window_s\":$ONLINE_CPU_WIN,\"online_rss_mb\":$ONLINE_RSS,\
 \"redis_cpu_s\":$REDIS_CPU,\"redis_cpu_window_s\":$REDIS_CPU_WIN,\"redis_rss_mb\":$REDIS_RSS,\
 \"kafka_cpu_window_s\":$KAFKA_CPU_WIN,\"pg_cpu_window_s\":$PG_CPU_WIN,\"other_cpu_window_s\":$OTHER_CPU_WIN,\"applied\":$applied,\"coalesced\":$coalesced,\
-\"dropped\":$((stale + future + malformed)),\"batches\":$batch_count,\"batch_ms_mean\":$BATCH_MS,\
+\"dropped\":$((stale + future + malformed)),\"redelivered\":$redelivered,\"batches\":$batch_count,\"batch_ms_mean\":$BATCH_MS,\
 \"store_share\":$STORE_SHARE,\"targets_met\":$( ((MET)) && echo true || echo false)}"
 
 if ((RECORD)); then

@@ -80,6 +80,7 @@ int Main(int argc, char** argv) {
   std::vector<std::unique_ptr<kafka::Consumer>> consumers;
   std::vector<std::unique_ptr<Ingestor>> ingestors;
   std::vector<std::unique_ptr<UplinkConsumer>> uplinks;
+  ProcessedOffsets processed;
   for (int i = 0; i < cfg.consumer_threads; ++i) {
     auto c = kafka::Consumer::Create({.bootstrap = cfg.kafka_bootstrap,
                                       .group_id = cfg.consumer_group,
@@ -90,7 +91,7 @@ int Main(int argc, char** argv) {
     ingestors.push_back(std::make_unique<Ingestor>(
         store, clock, IngestPolicy{cfg.max_message_age, cfg.max_future_skew}));
     uplinks.push_back(std::make_unique<UplinkConsumer>(
-        *consumers.back(), *ingestors.back(), store, uplink_metrics, clock,
+        *consumers.back(), *ingestors.back(), store, uplink_metrics, clock, processed,
         UplinkConsumerOptions{.batch = static_cast<size_t>(cfg.batch), .accumulate = cfg.accumulate}));
   }
   auto feed_consumer = kafka::Consumer::Create(

@@ -34,6 +34,12 @@ UplinkMetrics::UplinkMetrics(prometheus::Registry& r)
                        .Help("Failed presence store calls on the uplink path (batch retried)")
                        .Register(r)
                        .Add({})),
+      redelivered(prometheus::BuildCounter()
+                      .Name("presence_uplink_redelivered_total")
+                      .Help("Uplink messages delivered again after this process had applied them "
+                            "(a partition moved between its consumers before the commit); skipped")
+                      .Register(r)
+                      .Add({})),
       batch_seconds(prometheus::BuildHistogram()
                         .Name("presence_ingest_batch_seconds")
                         .Help("Time to apply one uplink batch to the presence store")
@@ -58,6 +64,16 @@ absl::StatusOr<size_t> UplinkConsumer::PollOnce(const std::atomic<bool>& stop) {
     if (!more.ok() || more->empty()) break;  // caught up: apply what we have now
     batch->insert(batch->end(), std::make_move_iterator(more->begin()),
                   std::make_move_iterator(more->end()));
+  }
+  const std::vector<kafka::Message> again = processed_.Claim(*batch);
+  if (!again.empty()) {
+    metrics_.redelivered.Increment(static_cast<double>(again.size()));
+    // Stored first: for a partition in both, `batch` holds the higher offsets.
+    if (absl::Status st = consumer_.MarkProcessed(again); !st.ok()) {
+      processed_.Release(*batch);
+      return st;
+    }
+    if (batch->empty()) return again.size();
   }
 
   std::vector<Uplink> uplinks;
@@ -103,7 +119,10 @@ absl::StatusOr<size_t> UplinkConsumer::PollOnce(const std::atomic<bool>& stop) {
                    "presence store unavailable; retrying the uplink batch (offsets held)",
                    {{"error", std::string(r.status().message())},
                     {"batch", static_cast<int64_t>(uplinks.size())}});
-    if (stop.load()) return r.status();  // not marked processed: redelivered after restart
+    if (stop.load()) {
+      processed_.Release(*batch);
+      return r.status();  // not marked processed: redelivered after restart
+    }
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
@@ -111,8 +130,9 @@ absl::StatusOr<size_t> UplinkConsumer::PollOnce(const std::atomic<bool>& stop) {
     absl::Time& cur = applied_up_to_[key];
     if (t > cur) cur = t;
   }
+  processed_.Applied(*batch);
   if (absl::Status st = consumer_.MarkProcessed(*batch); !st.ok()) return st;
-  return batch->size();
+  return batch->size() + again.size();
 }
 
 absl::Status UplinkConsumer::ReportWatermarks() {

@@ -13,6 +13,7 @@
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "services/device-online/domain/ingest.h"
+#include "services/device-online/edge/processed_offsets.h"
 
 namespace fleet::online {
 
@@ -25,6 +26,9 @@ struct UplinkMetrics {
   prometheus::Counter& dropped_future;
   prometheus::Counter& dropped_malformed;
   prometheus::Counter& store_errors;
+  // Records this process had already applied that came back (see ProcessedOffsets); skipped,
+  // and not counted in presence_uplink_messages_total.
+  prometheus::Counter& redelivered;
   prometheus::Histogram& batch_seconds;
   prometheus::Gauge& lag_messages;
 };
@@ -46,13 +50,16 @@ struct UplinkConsumerOptions {
 // sweeper. One thread runs Run().
 class UplinkConsumer {
  public:
+  // `processed` is shared by all UplinkConsumers of the process.
   UplinkConsumer(kafka::Consumer& consumer, Ingestor& ingestor, WatermarkStore& watermarks,
-                 UplinkMetrics& metrics, Clock& clock, UplinkConsumerOptions options = {})
+                 UplinkMetrics& metrics, Clock& clock, ProcessedOffsets& processed,
+                 UplinkConsumerOptions options = {})
       : consumer_(consumer),
         ingestor_(ingestor),
         watermarks_(watermarks),
         metrics_(metrics),
         clock_(clock),
+        processed_(processed),
         options_(options) {}
 
   // Loops until `stop` becomes true, then commits what was processed.
@@ -71,6 +78,7 @@ class UplinkConsumer {
   WatermarkStore& watermarks_;
   UplinkMetrics& metrics_;
   Clock& clock_;
+  ProcessedOffsets& processed_;
   const UplinkConsumerOptions options_;
   // Newest device time applied, per "topic/partition".
   std::map<std::string, absl::Time> applied_up_to_;
