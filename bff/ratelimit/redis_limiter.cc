@@ -64,19 +64,25 @@ RedisLimiter::RedisLimiter(redis::Options options, prometheus::Registry& registr
                         .Help("Failed rate limit calls to Redis")
                         .Register(registry)
                         .Add({})) {
-  Client();  // connect now when Redis is up, so the first requests do not race the connect
+  Batcher();  // connect now when Redis is up, so the first requests do not race the connect
 }
 
-redis::Client* RedisLimiter::Client() {
-  if (redis::Client* c = client_.load(std::memory_order_acquire)) return c;
+redis::ScriptBatcher::Stats RedisLimiter::BatchStats() {
+  redis::ScriptBatcher* b = batcher_.load(std::memory_order_acquire);
+  return b != nullptr ? b->stats() : redis::ScriptBatcher::Stats{};
+}
+
+redis::ScriptBatcher* RedisLimiter::Batcher() {
+  if (redis::ScriptBatcher* b = batcher_.load(std::memory_order_acquire)) return b;
   if (!connect_mu_.TryLock()) return nullptr;
-  redis::Client* out = owned_.get();
+  redis::ScriptBatcher* out = batcher_owned_.get();
   if (out == nullptr) {
     absl::StatusOr<std::unique_ptr<redis::Client>> c = redis::Client::Connect(options_);
     if (c.ok()) {
       owned_ = std::move(*c);
-      out = owned_.get();
-      client_.store(out, std::memory_order_release);
+      batcher_owned_ = std::make_unique<redis::ScriptBatcher>(*owned_, script_);
+      out = batcher_owned_.get();
+      batcher_.store(out, std::memory_order_release);
       log::Info("rate limiting uses Redis", {{"redis", absl::StrCat(options_.host, ":", options_.port)}});
     } else {
       Failed(std::string(c.status().message().data(), c.status().message().size()));
@@ -98,23 +104,23 @@ void RedisLimiter::Failed(const std::string& error) {
 Decision RedisLimiter::Decide(const std::string& key, const std::vector<Window>& windows) {
   if (windows.empty()) return Decision{};
   bool probe = false;
-  redis::Client* client = nullptr;
+  redis::ScriptBatcher* batcher = nullptr;
   if (!degraded_.load(std::memory_order_relaxed)) {
-    client = Client();
+    batcher = Batcher();
   } else if (NowMicros() >= skip_until_us_.load(std::memory_order_relaxed) &&
              !probing_.exchange(true, std::memory_order_acq_rel)) {
     probe = true;
-    client = Client();
+    batcher = Batcher();
   }
-  if (client != nullptr) {
-    std::vector<std::string> keys, args;
+  if (batcher != nullptr) {
+    redis::EvalCall call;
     for (const Window& w : windows) {
       const GcraWindow g = ToGcra(w);
-      keys.push_back(absl::StrCat("rl:{", key, "}:", g.period_us));
-      args.push_back(absl::StrCat(g.emission_us));
-      args.push_back(absl::StrCat(g.period_us));
+      call.first.push_back(absl::StrCat("rl:{", key, "}:", g.period_us));
+      call.second.push_back(absl::StrCat(g.emission_us));
+      call.second.push_back(absl::StrCat(g.period_us));
     }
-    absl::StatusOr<redis::Reply> r = redis::Eval(*client, script_, keys, args);
+    absl::StatusOr<redis::Reply> r = batcher->Eval(call);
     if (r.ok() && r->type() == redis::Reply::Type::kArray && r->elements().size() == 2 + windows.size()) {
       const auto& e = r->elements();
       std::vector<int64_t> delays;

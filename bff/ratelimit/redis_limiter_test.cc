@@ -68,6 +68,19 @@ TEST_F(RedisLimiterTest, NoOverAdmissionUnderConcurrency) {
   EXPECT_EQ(CounterValue(registry_, "bff_ratelimit_fallback_total"), 0);
 }
 
+// Concurrent decisions share Redis round trips (pipelined), each still exact: the admitted count
+// equals the limit when every caller asks for one slot of a window that cannot replenish.
+TEST_F(RedisLimiterTest, ConcurrentDecisionsSharePipelinesAndStayExact) {
+  const std::vector<Window> w = {{3000, absl::Hours(24)}};
+  auto [admitted, elapsed] = Hammer("shared", w, 16, absl::Seconds(1));
+  const redis::ScriptBatcher::Stats st = limiter_->BatchStats();
+  EXPECT_EQ(admitted, std::min<int64_t>(3000, st.calls));
+  EXPECT_GT(st.calls, 200);
+  EXPECT_LT(st.pipelines, st.calls);
+  EXPECT_GT(st.max_pipeline, 1);
+  EXPECT_EQ(CounterValue(registry_, "bff_ratelimit_fallback_total"), 0);
+}
+
 TEST_F(RedisLimiterTest, AFloodFromOneKeyNeverRejectsAnother) {
   const std::vector<Window> w = {{20, absl::Seconds(1)}};
   std::atomic<bool> stop{false};
