@@ -78,6 +78,8 @@ if command -v wrk >/dev/null; then
   bff_run() { sed 's/{"name":/\n&/g' <<<"$last" | grep "^{\"name\":\"$1\""; }
   check "bff: the limiter ran (EVALSHA) with limits on" grep -q '"evalsha_calls":[1-9]' <<<"$(bff_run t4-on-get-closed)"
   check "bff: limiter cost measured" test "$(num limiter_cost_get_ms)" != -1
+  check "bff: limiter decision time measured in the BFF" awk -v d="$(num limiter_decision_get_ms)" 'BEGIN { exit !(d > 0) }'
+  check "bff: no decision time with limits off" grep -q '"limiter_decision_mean_ms":-1' <<<"$(bff_run t4-off-get-closed)"
   rc=0
   "$here/run" bff --routes get,status --no-build --no-record >/dev/null 2>"$TMPDIR/bad-bff.err" || rc=$?
   check "bff: unknown route refused" test "$rc" != 0

@@ -67,13 +67,21 @@ Gate::Gate(AuthService* auth, ratelimit::Limiter* limiter, CallLog* calls, Store
                           .Name("bff_audit_write_failures_total")
                           .Help("Audit log entries that could not be written")
                           .Register(registry)
-                          .Add({})) {}
+                          .Add({})),
+      decision_seconds_(prometheus::BuildHistogram()
+                            .Name("bff_ratelimit_decision_seconds")
+                            .Help("Time a request waited for its rate limit decision (Redis or fallback)")
+                            .Register(registry)
+                            .Add({}, prometheus::Histogram::BucketBoundaries{0.00005, 0.0001, 0.00015, 0.00025,
+                                                                             0.0005, 0.001, 0.0025, 0.01, 0.1})) {}
 
 std::optional<http::Response> Gate::Limit(const Admission& a, const http::Request& r, std::string key,
                                           const std::vector<ratelimit::Window>& windows,
                                           std::vector<std::pair<std::string, std::string>>& headers) {
   if (limiter_ == nullptr || windows.empty()) return std::nullopt;
+  const absl::Time start = absl::Now();
   const ratelimit::Decision d = limiter_->Decide(key, windows);
+  decision_seconds_.Observe(absl::ToDoubleSeconds(absl::Now() - start));
   headers.push_back({"RateLimit-Limit", absl::StrCat(d.limit)});
   headers.push_back({"RateLimit-Remaining", absl::StrCat(d.remaining)});
   headers.push_back({"RateLimit-Reset", absl::StrCat(CeilSeconds(d.reset))});

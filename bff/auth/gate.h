@@ -14,6 +14,7 @@
 #include "bff/ratelimit/limiter.h"
 #include "libs/http/server.h"
 #include "prometheus/counter.h"
+#include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 
 namespace fleet::bff::auth {
@@ -81,6 +82,7 @@ class Gate {
   const GateOptions options_;
   prometheus::Family<prometheus::Counter>& denied_;
   prometheus::Counter& audit_failures_;
+  prometheus::Histogram& decision_seconds_;  // time a request waits for its rate limit decision
 };
 
 }  // namespace fleet::bff::auth
