@@ -117,7 +117,9 @@ http::Response DeviceRoutes::Get(const http::Request& r, const std::string& id) 
   req.set_name(DeviceName(id));
   auto d = registry_.Get(req, ContextFor(r, timeout_));
   if (!d.ok()) return Error(d.status(), r);
-  return ProtoJson(*d);
+  std::shared_ptr<const std::string> json = rendered_.Render(req.name(), *d);
+  if (json == nullptr) return ProtoJson(*d);  // its 500
+  return Json(200, *json);
 }
 
 http::Response DeviceRoutes::Update(const http::Request& r, const std::string& id) {

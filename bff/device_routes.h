@@ -2,6 +2,7 @@
 
 #include "absl/time/time.h"
 #include "bff/config_backend.h"
+#include "bff/json_render_cache.h"
 #include "bff/presence_backend.h"
 #include "bff/registry_backend.h"
 #include "bff/router.h"
@@ -33,6 +34,7 @@ class DeviceRoutes {
   PresenceBackend& presence_;
   ConfigBackend& config_;
   const absl::Duration timeout_;
+  JsonRenderCache rendered_;  // GET /v1/devices/{id}: the JSON of each device's last version
 };
 
 }  // namespace fleet::bff
