@@ -4,20 +4,20 @@
 #include <utility>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
+
 namespace fleet::redis {
 
+// One caller's call. A waiting caller is woken exactly once, by its own notification: either
+// its reply is in (done) or it was chosen to send the next pipeline (send). It never needs the
+// shared mutex again after being queued, so replies reach a batch's callers without a convoy.
 struct ScriptBatcher::Slot {
-  ScriptBatcher* owner;
   const EvalCall* call;
-  absl::StatusOr<Reply> result;
+  absl::StatusOr<Reply> result = absl::UnknownError("not sent");
   bool done = false;
+  bool send = false;
+  absl::Notification woken;
 };
-
-// The wake-up condition of a waiting caller: its reply is in, or it may send the queue itself.
-bool ScriptBatcher::Ready(Slot* slot) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-  const ScriptBatcher* b = slot->owner;
-  return slot->done || (b->inflight_ < b->options_.max_inflight && !b->queue_.empty());
-}
 
 namespace {
 BatcherOptions Normalized(BatcherOptions o) {
@@ -31,33 +31,57 @@ ScriptBatcher::ScriptBatcher(Client& client, const Script& script, BatcherOption
     : client_(client), script_(script), options_(Normalized(options)) {}
 
 absl::StatusOr<Reply> ScriptBatcher::Eval(const EvalCall& call) {
-  Slot slot{this, &call, absl::UnknownError("not sent"), false};
-  absl::MutexLock lock(&mu_);
-  queue_.push_back(&slot);
-  ++stats_.calls;
-  while (true) {
-    mu_.Await(absl::Condition(&ScriptBatcher::Ready, &slot));
-    if (slot.done) break;
-    // Send what is queued (up to max_batch; the rest goes with the next free sender).
-    std::vector<Slot*> batch;
-    const size_t n = std::min(queue_.size(), options_.max_batch);
-    batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-    ++inflight_;
-    ++stats_.pipelines;
-    stats_.max_pipeline = std::max<int64_t>(stats_.max_pipeline, static_cast<int64_t>(n));
-    std::vector<EvalCall> calls;
-    calls.reserve(n);
-    for (Slot* s : batch) calls.push_back(*s->call);
-    mu_.Unlock();
-    absl::StatusOr<std::vector<Reply>> replies = EvalPipelined(client_, script_, calls);
-    mu_.Lock();
-    --inflight_;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i]->result = replies.ok() ? absl::StatusOr<Reply>(std::move((*replies)[i]))
-                                      : absl::StatusOr<Reply>(replies.status());
-      batch[i]->done = true;
+  Slot slot;
+  slot.call = &call;
+  {
+    absl::MutexLock lock(&mu_);
+    ++stats_.calls;
+    if (inflight_ < options_.max_inflight) {
+      ++inflight_;
+      slot.send = true;
+    } else {
+      queue_.push_back(&slot);
     }
+  }
+  if (!slot.send) {
+    slot.woken.WaitForNotification();
+    if (slot.done) return std::move(slot.result);
+  }
+  // This caller sends: itself first, then whoever queued meanwhile (up to max_batch).
+  std::vector<Slot*> batch = {&slot};
+  {
+    absl::MutexLock lock(&mu_);
+    while (batch.size() < options_.max_batch && !queue_.empty()) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    ++stats_.pipelines;
+    stats_.max_pipeline = std::max<int64_t>(stats_.max_pipeline, static_cast<int64_t>(batch.size()));
+  }
+  std::vector<EvalCall> calls;
+  calls.reserve(batch.size());
+  for (Slot* s : batch) calls.push_back(*s->call);
+  absl::StatusOr<std::vector<Reply>> replies = EvalPipelined(client_, script_, calls);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i]->result = replies.ok() ? absl::StatusOr<Reply>(std::move((*replies)[i]))
+                                    : absl::StatusOr<Reply>(replies.status());
+    batch[i]->done = true;
+    if (i > 0) batch[i]->woken.Notify();  // after this, batch[i] may be gone
+  }
+  // Hand the sender's role to the oldest waiter, if any; else give the slot back.
+  Slot* next = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!queue_.empty()) {
+      next = queue_.front();
+      queue_.pop_front();
+    } else {
+      --inflight_;
+    }
+  }
+  if (next != nullptr) {
+    next->send = true;
+    next->woken.Notify();
   }
   return std::move(slot.result);
 }

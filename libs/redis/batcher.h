@@ -19,8 +19,10 @@ struct BatcherOptions {
 };
 
 // Implicit pipelining of one script's calls made by many threads (group commit): a caller that
-// finds fewer than max_inflight pipelines on the wire sends every queued call (its own and those
-// of callers who arrived meanwhile) as one pipeline, and hands each caller its own reply. With
+// finds fewer than max_inflight pipelines on the wire sends its call at once; callers arriving
+// while max_inflight pipelines are out queue, and the next sender to finish hands its role to
+// the oldest of them, who sends every queued call (up to max_batch) as one pipeline and hands
+// each caller its own reply. With
 // one caller at a time this is a plain EVALSHA, so nothing waits for a batch to fill; under load
 // the calls that arrive during a round trip share the next one, so the socket writes, reads and
 // wake-ups per call fall with the load instead of queueing behind one connection.
@@ -43,7 +45,6 @@ class ScriptBatcher {
 
  private:
   struct Slot;
-  static bool Ready(Slot* slot);
 
   Client& client_;
   const Script& script_;
