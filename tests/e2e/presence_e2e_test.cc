@@ -1,5 +1,6 @@
 // The first vertical slice, black-box: simulator -> Kafka protocol broker (kafka-dev) -> two
 // device-online replicas -> Redis + PostgreSQL -> BFF HTTP. One replica is killed mid-run.
+#include <atomic>
 #include <map>
 #include <set>
 #include <thread>
@@ -185,6 +186,7 @@ TEST_F(PresenceE2ETest, OnlineOfflineOnlineAcrossAReplicaKill) {
   grpc::ClientContext watch_ctx;
   watch_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
   std::vector<presence::v1::State> watched;
+  std::atomic<bool> saw_offline{false};
   std::thread watcher([&] {
     presence::v1::WatchPresenceRequest req;
     req.add_device_ids("dev-000003");
@@ -195,6 +197,7 @@ TEST_F(PresenceE2ETest, OnlineOfflineOnlineAcrossAReplicaKill) {
       // Its first "online" may still be in flight when the watch starts: wait for the offline.
       if (watched.empty() && t.state() == presence::v1::ONLINE) continue;
       watched.push_back(t.state());
+      if (t.state() == presence::v1::OFFLINE) saw_offline = true;
     }
     watch_ctx.TryCancel();
   });
@@ -219,6 +222,11 @@ TEST_F(PresenceE2ETest, OnlineOfflineOnlineAcrossAReplicaKill) {
   Sim("dev-000003", "silence");
   ASSERT_TRUE(WaitFor([&] { return StateOf("dev-000003") == "OFFLINE"; }, absl::Seconds(30),
                       absl::Milliseconds(200)).ok());
+  // ...and its transition has been published (the watch saw it). Were the replica killed while
+  // still holding the outbox entry, the survivor would relay it only after the ONLINE below, and
+  // the feed would drop it as older (StaleTransitionFilter): this watch would see no OFFLINE.
+  ASSERT_TRUE(WaitFor([&] { return saw_offline.load(); }, absl::Seconds(30), absl::Milliseconds(100)).ok())
+      << "the watch never saw dev-000003 go offline";
 
   // Kill one replica outright, mid-run. The survivor takes over its partitions.
   replicas_[0]->Kill();

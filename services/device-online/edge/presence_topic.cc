@@ -1,5 +1,9 @@
 #include "services/device-online/edge/presence_topic.h"
 
+#include <optional>
+#include <utility>
+
+#include "absl/strings/numbers.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/log/log.h"
@@ -49,6 +53,33 @@ absl::Status KafkaTransitionSink::Publish(absl::Span<const Transition> transitio
   return absl::OkStatus();
 }
 
+namespace {
+// "<ms>-<seq>" -> {ms, seq}; nullopt for anything else.
+std::optional<std::pair<int64_t, int64_t>> StreamId(absl::string_view id) {
+  const size_t dash = id.find('-');
+  if (dash == absl::string_view::npos) return std::nullopt;
+  int64_t ms = 0, seq = 0;
+  if (!absl::SimpleAtoi(id.substr(0, dash), &ms) || !absl::SimpleAtoi(id.substr(dash + 1), &seq)) {
+    return std::nullopt;
+  }
+  return std::make_pair(ms, seq);
+}
+}  // namespace
+
+size_t StaleTransitionFilter::Filter(std::vector<Transition>& transitions) {
+  const size_t before = transitions.size();
+  std::erase_if(transitions, [this](const Transition& t) {
+    const std::optional<std::pair<int64_t, int64_t>> id = StreamId(t.id);
+    if (!id) return false;
+    auto [it, inserted] = newest_.try_emplace(t.device_id, *id);
+    if (inserted) return false;
+    if (*id <= it->second) return true;
+    it->second = *id;
+    return false;
+  });
+  return before - transitions.size();
+}
+
 void PresenceFeed::Run(const std::atomic<bool>& stop) {
   while (!stop.load()) {
     absl::StatusOr<std::vector<kafka::Message>> batch =
@@ -59,13 +90,19 @@ void PresenceFeed::Run(const std::atomic<bool>& stop) {
       absl::SleepFor(absl::Milliseconds(200));
       continue;
     }
-    if (hub_.watchers() == 0) continue;  // nobody to tell: skip decoding
     std::vector<Transition> ts;
     for (const kafka::Message& m : *batch) {
       absl::StatusOr<Transition> t = DecodeTransition(m.payload);
       if (t.ok()) ts.push_back(std::move(*t));
     }
-    if (!ts.empty()) hub_.Publish(ts);
+    // Filtered even without watchers, so a watcher that subscribes later is not handed an
+    // older transition than one the feed has already seen.
+    if (const size_t stale = stale_.Filter(ts); stale > 0) {
+      log::WarnEvery("presence-feed-stale", absl::Seconds(10),
+                     "fleet.presence: dropped transitions older than one already seen for their device",
+                     {{"dropped", static_cast<int64_t>(stale)}});
+    }
+    if (!ts.empty() && hub_.watchers() > 0) hub_.Publish(ts);
   }
 }
 

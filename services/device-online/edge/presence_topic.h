@@ -3,6 +3,7 @@
 #include <atomic>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "libs/kafka/consumer.h"
 #include "libs/kafka/producer.h"
@@ -31,8 +32,28 @@ class KafkaTransitionSink : public TransitionSink {
   const absl::Duration timeout_;
 };
 
+// Keeps, per device, only transitions newer than the newest one already let through.
+//
+// Transitions reach `fleet.presence` in the order their outbox entries are relayed, which is not
+// always the order they happened: when a replica dies holding an entry it had read but not yet
+// published, another replica's relay claims it later, after newer transitions of the same device
+// were published. Transition ids are the store's outbox stream ids ("<ms>-<seq>", ordered as the
+// state changes were made), so the late entry is recognised as older and dropped: a watcher never
+// ends on a state the device has already left. Ids that are not "<ms>-<seq>" pass through. Not
+// thread-safe (the feed's thread owns it).
+class StaleTransitionFilter {
+ public:
+  // Removes the transitions older than (or equal to) one already let through for their device;
+  // returns how many were removed.
+  size_t Filter(std::vector<Transition>& transitions);
+
+ private:
+  absl::flat_hash_map<std::string, std::pair<int64_t, int64_t>> newest_;
+};
+
 // Reads `fleet.presence` from its end (every replica sees every transition) and feeds the
-// WatchHub. Run() loops on one thread until `stop`.
+// WatchHub, without transitions older than one already fed for the same device (see
+// StaleTransitionFilter). Run() loops on one thread until `stop`.
 class PresenceFeed {
  public:
   PresenceFeed(kafka::Consumer& consumer, WatchHub& hub) : consumer_(consumer), hub_(hub) {}
@@ -41,6 +62,7 @@ class PresenceFeed {
  private:
   kafka::Consumer& consumer_;
   WatchHub& hub_;
+  StaleTransitionFilter stale_;
 };
 
 }  // namespace fleet::online
