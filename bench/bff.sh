@@ -25,6 +25,7 @@ LIMITS="on,off"
 KEY_LIMITS="1000000/1s,60000000/1m"
 PRESENCE=1
 PERF=0
+PERF_MODE=closed
 TIMEOUT_S=120
 BUILD=1
 RECORD=1
@@ -56,6 +57,7 @@ usage: bench/run bff [options]
   --perf             perf record (whole machine, 499 Hz, no call graphs) during the middle of
                      the first closed-loop run of each route; top symbols per process in the
                      run directory (kept) and on stderr
+  --perf_paced       the same during the first paced run of each route instead
   --timeout S        limit for each wrk run and each start-up wait (default $TIMEOUT_S)
   --device_cache_ttl D  BFF --device_cache_ttl (per-replica device read cache, e.g. 1s; default
                      $CACHE_TTL = off: every GET reaches device-config and PostgreSQL)
@@ -108,6 +110,7 @@ while [[ $# -gt 0 ]]; do
     --device_cache_ttl) CACHE_TTL="$val" ;;
     --no-presence) PRESENCE=0 ;;
     --perf) PERF=1 ;;
+    --perf_paced) PERF=1 PERF_MODE=paced ;;
     --no-record) RECORD=0 ;;
     --no-build) BUILD=0 ;;
     --keep) KEEP=1 ;;
@@ -331,7 +334,7 @@ measure() {
   busy0="$(busy_ticks)"
   local forks0 ctxt0; read -r forks0 ctxt0 < <(forks_ctxt)
   local perf_pid=""
-  if ((PERF)) && [[ "$mode" == closed && ! -e "$RUN_DIR/perf-$route.data" ]] && ((DURATION >= 6)); then
+  if ((PERF)) && [[ "$mode" == "$PERF_MODE" && ! -e "$RUN_DIR/perf-$route.data" ]] && ((DURATION >= 6)); then
     (sleep 2; exec perf record -F 499 -a -q -o "$RUN_DIR/perf-$route.data" -- sleep $((DURATION - 4))) \
       >/dev/null 2>"$RUN_DIR/perf-$route.log" &
     perf_pid=$!
