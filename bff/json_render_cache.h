@@ -16,11 +16,12 @@ namespace fleet::bff {
 // repeated read of an unchanged resource skips protobuf's JSON printer (~7% of the machine in
 // `bench/run bff --perf` with the device cache on). A cached rendering is used only when the
 // message's binary serialization is byte-for-byte the one it was rendered from, so it is never
-// stale whatever changed. Bounded: a shard that reaches its share of `max_entries` is emptied.
+// stale whatever changed. Bounded: a shard that reaches its share of `max_entries` is emptied
+// (a device entry is ~1 KB with its key, serialization and JSON: the default holds ~20 MB).
 // Thread-safe.
 class JsonRenderCache {
  public:
-  explicit JsonRenderCache(size_t max_entries = 100000);
+  explicit JsonRenderCache(size_t max_entries = 20000);
 
   // The JSON of `m` (always_print_primitive_fields, as ProtoJson); `key` names the resource.
   // nullptr when protobuf cannot print it.
