@@ -200,7 +200,7 @@ http::Response DeviceRoutes::Import(const http::Request& r) {
 
 http::Response DeviceRoutes::Overview(const http::Request& r, const std::string& id) {
   // The three calls share one deadline, so the slowest bounds the whole request. Presence and
-  // config run on helper threads (with the request's trace context), the registry here.
+  // config run on the fan-out pool (with the request's trace context), the registry here.
   const CallContext call = ContextFor(r, timeout_);
   const trace::TraceContext trace_context = trace::Current();
   const std::string presence_name = DeviceName(id) + "/presence";
@@ -214,21 +214,14 @@ http::Response DeviceRoutes::Overview(const http::Request& r, const std::string&
     trace::ScopedContext scope(trace_context);
     return config_.GetDeviceConfig(config_req, call);
   };
-  std::future<absl::StatusOr<presence::v1::Presence>> presence_future;
-  std::future<absl::StatusOr<config::v1::DeviceConfig>> config_future;
-  try {
-    presence_future = std::async(std::launch::async, fetch_presence);
-    config_future = std::async(std::launch::async, fetch_config);
-  } catch (const std::system_error& e) {
-    log::Warn("overview: no thread for a parallel call; calling in sequence", {{"error", e.what()}});
-  }
+  // (When the pool's queue is full, Run() calls right here: in sequence, never unbounded.)
+  std::future<absl::StatusOr<presence::v1::Presence>> presence_future = fanout_.Run(fetch_presence);
+  std::future<absl::StatusOr<config::v1::DeviceConfig>> config_future = fanout_.Run(fetch_config);
   config::v1::GetDeviceRequest req;
   req.set_name(DeviceName(id));
   absl::StatusOr<Device> device = registry_.Get(req, call);
-  absl::StatusOr<presence::v1::Presence> presence =
-      presence_future.valid() ? presence_future.get() : fetch_presence();
-  absl::StatusOr<config::v1::DeviceConfig> device_config =
-      config_future.valid() ? config_future.get() : fetch_config();
+  absl::StatusOr<presence::v1::Presence> presence = presence_future.get();
+  absl::StatusOr<config::v1::DeviceConfig> device_config = config_future.get();
   if (!device.ok()) return Error(device.status(), r);
 
   std::string body = absl::StrCat(R"({"device":)", ToJsonText(*device));

@@ -2,6 +2,7 @@
 
 #include "absl/time/time.h"
 #include "bff/config_backend.h"
+#include "bff/fanout_pool.h"
 #include "bff/json_render_cache.h"
 #include "bff/presence_backend.h"
 #include "bff/registry_backend.h"
@@ -35,6 +36,7 @@ class DeviceRoutes {
   ConfigBackend& config_;
   const absl::Duration timeout_;
   JsonRenderCache rendered_;  // GET /v1/devices/{id}: the JSON of each device's last version
+  FanoutPool fanout_{32};     // :overview's parallel calls (2 per request)
 };
 
 }  // namespace fleet::bff
