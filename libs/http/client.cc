@@ -128,6 +128,13 @@ absl::StatusOr<ClientResponse> Fetch(const std::string& method, const std::strin
     return absl::InvalidArgumentError(absl::StrCat("http: ", method, " ", url, ": ", e.what()));
   }
 
+  // A deadline already passed fails before any I/O (else a fast loopback exchange could finish
+  // before the expired timer's handler runs, and succeed).
+  if (options.timeout <= absl::ZeroDuration()) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("http: ", method, " ", url, ": timeout ", absl::FormatDuration(options.timeout),
+                     " left no time"));
+  }
   asio::io_context ioc;
   beast::error_code ec;
   tcp::resolver resolver(ioc);
