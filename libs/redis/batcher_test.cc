@@ -7,12 +7,10 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "libs/testing/servers.h"
+#include "libs/redis/test_fixture.h"
 
 namespace fleet::redis {
 namespace {
-
-using ::testing::HasSubstr;
 
 // Counts calls in KEYS[1]; answers {count, ARGV[1]}, or an error reply when ARGV[1] is "bad".
 const char kCountEcho[] = R"lua(
@@ -21,23 +19,8 @@ local n = redis.call('INCR', KEYS[1])
 return {n, ARGV[1]}
 )lua";
 
-class BatcherTest : public ::testing::Test {
+class BatcherTest : public RedisFixture {
  protected:
-  void SetUp() override {
-    auto s = fleet::testing::RedisServer::Start();
-    ASSERT_TRUE(s.ok()) << s.status();
-    server_ = std::move(*s);
-    Options o;
-    o.port = server_->port();
-    o.pool_size = 4;
-    o.command_timeout = absl::Milliseconds(500);
-    auto c = Client::Connect(o);
-    ASSERT_TRUE(c.ok()) << c.status();
-    client_ = std::move(*c);
-  }
-
-  std::unique_ptr<fleet::testing::RedisServer> server_;
-  std::unique_ptr<Client> client_;
   const Script script_{kCountEcho};
 };
 

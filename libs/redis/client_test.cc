@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/redis/test_fixture.h"
 #include "libs/testing/servers.h"
 
 namespace fleet::redis {
@@ -15,29 +16,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class ClientTest : public ::testing::Test {
+class ClientTest : public RedisFixture {
  protected:
-  void SetUp() override {
-    auto s = fleet::testing::RedisServer::Start();
-    ASSERT_TRUE(s.ok()) << s.status();
-    server_ = std::move(*s);
-    auto c = Client::Connect(Opts());
-    ASSERT_TRUE(c.ok()) << c.status();
-    client_ = std::move(*c);
-  }
-  Options Opts() const {
-    Options o;
-    o.port = server_->port();
-    return o;
-  }
   Reply Must(const std::vector<std::string>& argv) {
     auto r = client_->Command(argv);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : Reply::Error("failed");
   }
-
-  std::unique_ptr<fleet::testing::RedisServer> server_;
-  std::unique_ptr<Client> client_;
 };
 
 TEST(OptionsTest, ParsesAddr) {

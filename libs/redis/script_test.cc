@@ -2,7 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "libs/testing/servers.h"
+#include "libs/redis/test_fixture.h"
 
 namespace fleet::redis {
 namespace {
@@ -13,26 +13,13 @@ using ::testing::HasSubstr;
 const char kIncrEcho[] =
     "local v = redis.call('INCRBY', KEYS[1], ARGV[1]) return {v, ARGV[2]}";
 
-class ScriptTest : public ::testing::Test {
+class ScriptTest : public RedisFixture {
  protected:
-  void SetUp() override {
-    auto s = fleet::testing::RedisServer::Start();
-    ASSERT_TRUE(s.ok()) << s.status();
-    server_ = std::move(*s);
-    Options o;
-    o.port = server_->port();
-    auto c = Client::Connect(o);
-    ASSERT_TRUE(c.ok()) << c.status();
-    client_ = std::move(*c);
-  }
   int64_t ScriptsLoaded(const Script& s) {
     auto r = client_->Command({"SCRIPT", "EXISTS", s.sha1()});
     EXPECT_TRUE(r.ok());
     return r.ok() ? r->elements().at(0).integer() : -1;
   }
-
-  std::unique_ptr<fleet::testing::RedisServer> server_;
-  std::unique_ptr<Client> client_;
 };
 
 TEST(ScriptSha, MatchesSha1sum) {
