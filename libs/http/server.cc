@@ -1,5 +1,6 @@
 #include "libs/http/server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <optional>
 #include <random>
@@ -40,6 +41,7 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(socket)), handler_(handler), options_(options), tracker_(std::move(tracker)) {}
 
   void Run() { Read(); }
+  auto executor() { return stream_.get_executor(); }
 
  private:
   void Read() {
@@ -174,7 +176,17 @@ class Session : public std::enable_shared_from_this<Session> {
 class ServerImpl : public Server {
  public:
   ServerImpl(const ServerOptions& options, Handler handler)
-      : options_(options), handler_(std::move(handler)), ioc_(options.threads), acceptor_(ioc_) {}
+      : options_(options), handler_(std::move(handler)) {
+    const int threads = std::max(1, options_.threads);
+    const int loops = std::clamp(options_.event_loops, 1, threads);
+    for (int i = 0; i < loops; ++i) {
+      // Threads per loop: the first (threads % loops) loops get one more.
+      const int n = threads / loops + (i < threads % loops ? 1 : 0);
+      loops_.push_back({std::make_unique<asio::io_context>(n), n, std::nullopt});
+      loops_.back().work.emplace(loops_.back().ioc->get_executor());
+    }
+    acceptor_.emplace(accept_ioc_);
+  }
 
   ~ServerImpl() override { Stop(); }
 
@@ -183,18 +195,21 @@ class ServerImpl : public Server {
     auto address = asio::ip::make_address(options_.address, ec);
     if (ec) return absl::InvalidArgumentError("http: bad listen address " + options_.address);
     tcp::endpoint ep(address, static_cast<unsigned short>(options_.port));
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(ep, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    acceptor_->open(ep.protocol(), ec);
+    if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(ep, ec);
+    if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
       return absl::UnavailableError("http: cannot listen on " + options_.address + ":" +
                                     std::to_string(options_.port) + ": " + ec.message());
     }
-    port_ = acceptor_.local_endpoint().port();
+    port_ = acceptor_->local_endpoint().port();
     Accept();
-    for (int i = 0; i < std::max(1, options_.threads); ++i) {
-      threads_.emplace_back([this] { ioc_.run(); });
+    threads_.emplace_back([this] { accept_ioc_.run(); });
+    for (auto& loop : loops_) {
+      for (int i = 0; i < loop.threads; ++i) {
+        threads_.emplace_back([ioc = loop.ioc.get()] { ioc->run(); });
+      }
     }
     return absl::OkStatus();
   }
@@ -203,20 +218,26 @@ class ServerImpl : public Server {
 
   void Stop() override {
     if (stopped_.exchange(true)) return;
-    ioc_.stop();
+    accept_ioc_.stop();
+    for (auto& loop : loops_) loop.ioc->stop();
     for (auto& t : threads_) t.join();
     tracker_->ShutdownAll();
     beast::error_code ec;
-    acceptor_.close(ec);  // the threads are gone: no handler can race with this
+    acceptor_->close(ec);  // the threads are gone: no handler can race with this
   }
 
  private:
   void Accept() {
-    acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
+    // Accepting has its own thread, so it goes on while every handler thread is busy. Connections
+    // are spread over the loops in turn; a connection stays on its loop (its strand's executor).
+    asio::io_context& ioc = *loops_[next_loop_++ % loops_.size()].ioc;
+    acceptor_->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec) {
         if (ec == asio::error::operation_aborted) return;
       } else {
-        std::make_shared<Session>(std::move(s), handler_, options_, tracker_)->Run();
+        auto session = std::make_shared<Session>(std::move(s), handler_, options_, tracker_);
+        auto executor = session->executor();
+        asio::post(executor, [session] { session->Run(); });
       }
       Accept();
     });
@@ -224,8 +245,16 @@ class ServerImpl : public Server {
 
   const ServerOptions options_;
   const Handler handler_;
-  asio::io_context ioc_;
-  tcp::acceptor acceptor_;
+  struct Loop {
+    std::unique_ptr<asio::io_context> ioc;
+    int threads;
+    // Keeps run() going while the loop has no connection yet; Stop() ends it with stop().
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  };
+  std::vector<Loop> loops_;
+  asio::io_context accept_ioc_{1};
+  std::optional<tcp::acceptor> acceptor_;
+  size_t next_loop_ = 0;  // only touched by the accept chain, one handler at a time
   std::vector<std::thread> threads_;
   int port_ = 0;
   std::atomic<bool> stopped_{false};

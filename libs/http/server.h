@@ -47,6 +47,12 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   int port = 0;                 // 0 = any free port
   int threads = 4;              // handlers run on these threads and may block
+  // Independent event loops the threads are split over (1..threads). Each connection stays on
+  // one loop. One loop (the default): any free thread serves any connection, so a handler that
+  // blocks for long holds up no connection but its own. More loops: fewer thread hand-offs and
+  // wake-ups per request (cheaper under many connections), but a handler that blocks holds up
+  // the other connections of its loop while all of that loop's threads are busy.
+  int event_loops = 1;
   size_t max_body_bytes = 1 << 20;
   int idle_timeout_seconds = 60;
   // WebSocket connections: larger messages close the connection with 1009; a peer that answers

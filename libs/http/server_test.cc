@@ -3,6 +3,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "boost/asio.hpp"
 #include "gtest/gtest.h"
 
@@ -67,6 +68,67 @@ TEST(HttpServerTest, ServesConcurrentClients) {
   }
   for (auto& t : ts) t.join();
   EXPECT_EQ(ok.load(), 200);
+}
+
+// The handler of "/first" waits until "/second" has been handled on another connection. That
+// needs a second thread free to serve the second connection: true with one shared loop of two
+// threads, and with two loops of one thread each only if the connections go to different loops.
+std::string FirstWaitsForSecond(const ServerOptions& options) {
+  absl::Notification first_in, second_done;
+  auto server = Server::Start(options, [&](const Request& r) {
+    if (r.path == "/second") {
+      second_done.Notify();
+      return Response{200, "text/plain", {}, "second"};
+    }
+    first_in.Notify();
+    const bool waited = second_done.WaitForNotificationWithTimeout(absl::Seconds(5));
+    return Response{200, "text/plain", {}, waited ? "waited" : "timed out"};
+  });
+  if (!server.ok()) return server.status().ToString();
+  const std::string base = "http://127.0.0.1:" + std::to_string((*server)->port());
+  std::string first_body;
+  std::thread first([&] {
+    auto r = Fetch("GET", base + "/first", "", {}, {.timeout = absl::Seconds(20)});
+    first_body = r.ok() ? r->body : r.status().ToString();
+  });
+  first_in.WaitForNotification();
+  auto second = Fetch("GET", base + "/second", "", {}, {.timeout = absl::Seconds(20)});
+  first.join();
+  if (!second.ok() || second->body != "second") return "second failed";
+  return first_body;
+}
+
+TEST(HttpServerTest, SharedLoopServesAConnectionWhileAnotherHandlerBlocks) {
+  EXPECT_EQ(FirstWaitsForSecond({.threads = 2}), "waited");
+}
+
+TEST(HttpServerTest, EventLoopsTakeConnectionsInTurn) {
+  // Two loops of one thread: the second connection lands on the free loop.
+  EXPECT_EQ(FirstWaitsForSecond({.threads = 2, .event_loops = 2}), "waited");
+  // More loops than threads: as many loops as threads.
+  EXPECT_EQ(FirstWaitsForSecond({.threads = 2, .event_loops = 8}), "waited");
+}
+
+TEST(HttpServerTest, ManyEventLoopsServeConcurrentClients) {
+  auto server = Server::Start({.threads = 4, .event_loops = 4}, [](const Request& r) {
+    return Response{200, "text/plain", {}, r.path};
+  });
+  ASSERT_TRUE(server.ok());
+  const std::string base = "http://127.0.0.1:" + std::to_string((*server)->port());
+  std::atomic<int> ok{0};
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 8; ++i) {
+    ts.emplace_back([&, i] {
+      for (int j = 0; j < 25; ++j) {
+        auto r = Fetch("GET", base + "/p" + std::to_string(i));
+        if (r.ok() && r->body == "/p" + std::to_string(i)) ++ok;
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(ok.load(), 200);
+  (*server)->Stop();
+  EXPECT_FALSE(Fetch("GET", base + "/p0").ok());
 }
 
 TEST(HttpServerTest, FetchReportsUnreachableAsUnavailable) {
