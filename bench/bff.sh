@@ -32,6 +32,8 @@ RECORD=1
 KEEP=0
 NOTE=""
 CACHE_TTL=0s
+LEASE_SLOTS=1
+EVENT_LOOPS=1
 TARGET_RPS=10000
 TARGET_P99_MS=20
 TARGET_LIMITER_MS=0.15
@@ -61,6 +63,9 @@ usage: bench/run bff [options]
   --timeout S        limit for each wrk run and each start-up wait (default $TIMEOUT_S)
   --device_cache_ttl D  BFF --device_cache_ttl (per-replica device read cache, e.g. 1s; default
                      $CACHE_TTL = off: every GET reaches device-config and PostgreSQL)
+  --lease_slots N     BFF --ratelimit_lease_slots (slot leases for busy keys; default $LEASE_SLOTS = off:
+                     one EVALSHA per decision)
+  --bff_event_loops N  BFF --event_loops (each <= every --bff_threads value; default $EVENT_LOOPS)
   --note TEXT        free text for the results table
   --no-record        do not write bench/results/
   --no-build         use the binaries already in bazel-bin
@@ -86,7 +91,7 @@ while [[ $# -gt 0 ]]; do
   shift
   if [[ "$arg" == --*=* ]]; then val="${arg#*=}" arg="${arg%%=*}" has_val=1; fi
   case "$arg" in
-    --devices|--connections|--duration|--warmup|--bff_threads|--wrk_threads|--rate|--overview_rate|--routes|--limits|--key_limits|--timeout|--note|--device_cache_ttl)
+    --devices|--connections|--duration|--warmup|--bff_threads|--wrk_threads|--rate|--overview_rate|--routes|--limits|--key_limits|--timeout|--note|--device_cache_ttl|--lease_slots|--bff_event_loops)
       if ((!has_val)); then
         [[ $# -ge 1 ]] || die "$arg needs a value"
         val="$1"
@@ -108,6 +113,8 @@ while [[ $# -gt 0 ]]; do
     --timeout) TIMEOUT_S="$val" ;;
     --note) NOTE="$val" ;;
     --device_cache_ttl) CACHE_TTL="$val" ;;
+    --lease_slots) LEASE_SLOTS="$val" ;;
+    --bff_event_loops) EVENT_LOOPS="$val" ;;
     --no-presence) PRESENCE=0 ;;
     --perf) PERF=1 ;;
     --perf_paced) PERF=1 PERF_MODE=paced ;;
@@ -133,6 +140,9 @@ IFS=, read -r -a ROUTE_LIST <<<"$ROUTES"
 IFS=, read -r -a LIMIT_LIST <<<"$LIMITS"
 ((${#THREAD_LIST[@]} > 0)) || die "--bff_threads is empty"
 for t in "${THREAD_LIST[@]}"; do is_uint "$t" && ((t >= 1 && t <= 256)) || die "--bff_threads: '$t' is not 1..256"; done
+is_uint "$EVENT_LOOPS" && ((EVENT_LOOPS >= 1)) || die "--bff_event_loops must be >= 1"
+for t in "${THREAD_LIST[@]}"; do ((EVENT_LOOPS <= t)) || die "--bff_event_loops $EVENT_LOOPS exceeds --bff_threads $t"; done
+((EVENT_LOOPS == 1)) || NOTE="${NOTE:+$NOTE; }$EVENT_LOOPS event loops"
 for r in "${ROUTE_LIST[@]}"; do [[ "$r" == get || "$r" == overview ]] || die "--routes: '$r' is not get or overview"; done
 for l in "${LIMIT_LIST[@]}"; do [[ "$l" == on || "$l" == off ]] || die "--limits: '$l' is not on or off"; done
 ((${#ROUTE_LIST[@]} > 0 && ${#LIMIT_LIST[@]} > 0)) || die "--routes and --limits must not be empty"
@@ -147,6 +157,8 @@ PSQL_BIN=/usr/lib/postgresql/15/bin/psql
 [[ -x "$PSQL_BIN" ]] || die "$PSQL_BIN missing"
 [[ "$CACHE_TTL" =~ ^[0-9]+(ms|s|m)$ ]] || die "--device_cache_ttl must look like 0s, 500ms or 1s"
 [[ "$CACHE_TTL" =~ ^0+(ms|s|m)$ ]] || NOTE="${NOTE:+$NOTE; }device cache $CACHE_TTL"
+is_uint "$LEASE_SLOTS" && ((LEASE_SLOTS >= 1 && LEASE_SLOTS <= 1000)) || die "--lease_slots must be 1..1000"
+((LEASE_SLOTS == 1)) || NOTE="${NOTE:+$NOTE; }leases of up to $LEASE_SLOTS slots"
 LUA="$BENCH_DIR/bff.lua"
 [[ -f "$LUA" ]] || die "$LUA missing"
 
@@ -237,7 +249,8 @@ start_bff() {
   FLEET_BOOTSTRAP_ADMIN="admin:$ADMIN_PW" "$BFF" --http_address=127.0.0.1 --http_port=0 \
     --device_online="$ONLINE_TARGET" --device_config="$DEVCFG_TARGET" --pg_url="$(db_url fleet_bff)" \
     --redis="$REDIS_ADDR" --threads="$threads" --key_rate_limits="$klim" --user_rate_limits="$ulim" \
-    --device_cache_ttl="$CACHE_TTL" \
+    --device_cache_ttl="$CACHE_TTL" --ratelimit_lease_slots="$LEASE_SLOTS" \
+    --event_loops="$EVENT_LOOPS" \
     </dev/null >"$RUN_DIR/bff.out" 2>"$log" &
   BFF_PID=$!
   echo "fleet-bff $BFF_PID" >>"$RUN_DIR/pids"

@@ -39,6 +39,7 @@ struct Config {
   std::string task;
   std::string otlp_endpoint;
   int64_t threads = 8;
+  int64_t event_loops = 1;
   absl::Duration backend_timeout = absl::Seconds(5);
   absl::Duration device_cache_ttl = absl::ZeroDuration();  // 0 = every device read asks device-config
   // Access control.
@@ -53,6 +54,8 @@ struct Config {
   // Rate limiting.
   std::string redis;  // host:port; empty = per-replica in-process limits
   absl::Duration redis_timeout = absl::Milliseconds(100);
+  int64_t ratelimit_lease_slots = 1;
+  absl::Duration ratelimit_lease_ttl = absl::Milliseconds(20);
   std::string key_rate_limits = "100/1s,2000/1m";
   std::string user_rate_limits = "100/1s,3000/1m";
   std::string signin_rate_limits = "20/1m";
@@ -78,6 +81,10 @@ struct Config {
       return absl::InvalidArgumentError("--password_iterations must be 10000..10000000");
     }
     if (redis_timeout <= absl::ZeroDuration()) return absl::InvalidArgumentError("--redis_timeout must be positive");
+    if (ratelimit_lease_slots < 1 || ratelimit_lease_slots > 1000)
+      return absl::InvalidArgumentError("--ratelimit_lease_slots must be 1..1000");
+    if (ratelimit_lease_ttl < absl::Milliseconds(1) || ratelimit_lease_ttl > absl::Seconds(1))
+      return absl::InvalidArgumentError("--ratelimit_lease_ttl must be 1ms..1s");
     for (auto [flag, spec, out] : {std::tuple{"--key_rate_limits", &key_rate_limits, &key_windows},
                                    std::tuple{"--user_rate_limits", &user_rate_limits, &user_windows},
                                    std::tuple{"--signin_rate_limits", &signin_rate_limits, &signin_windows},
@@ -96,6 +103,8 @@ struct Config {
     if (ssh_max_sessions < 0 || ssh_max_sessions > 10000) return absl::InvalidArgumentError("--ssh_max_sessions must be 0..10000");
     if (device_online.empty()) return absl::InvalidArgumentError("--device_online is required");
     if (threads < 1 || threads > 256) return absl::InvalidArgumentError("--threads must be 1..256");
+    if (event_loops < 1 || event_loops > threads)
+      return absl::InvalidArgumentError("--event_loops must be 1..--threads");
     if (backend_timeout <= absl::ZeroDuration())
       return absl::InvalidArgumentError("--backend_timeout must be positive");
     if (device_cache_ttl < absl::ZeroDuration() || device_cache_ttl > absl::Minutes(1))
@@ -117,6 +126,10 @@ int Main(int argc, char** argv) {
   flags.String("task", &cfg.task, "task gRPC target (empty = artifact and campaign routes answer 503)");
   flags.String("otlp_endpoint", &cfg.otlp_endpoint, "OTLP/HTTP traces endpoint (empty = no export)");
   flags.Int("threads", &cfg.threads, "HTTP handler threads");
+  flags.Int("event_loops", &cfg.event_loops,
+            "event loops the HTTP threads are split over; each connection stays on one loop. More loops "
+            "cost fewer wake-ups per request, but a slow handler (a camera command waiting for its device) "
+            "then delays the other connections of its loop while all of that loop's threads are busy");
   flags.Duration("backend_timeout", &cfg.backend_timeout, "deadline of each service call");
   flags.Duration("device_cache_ttl", &cfg.device_cache_ttl,
                  "serve GET /v1/devices/{id} from this replica's cache for up to this long (writes through "
@@ -135,6 +148,12 @@ int Main(int argc, char** argv) {
   flags.Bool("secure_cookie", &cfg.secure_cookie, "mark the session cookie Secure (serve over HTTPS)");
   flags.String("redis", &cfg.redis, "Redis host:port for cluster-wide rate limits (empty = per-replica limits)");
   flags.Duration("redis_timeout", &cfg.redis_timeout, "connect/command timeout of rate limit calls to Redis");
+  flags.Int("ratelimit_lease_slots", &cfg.ratelimit_lease_slots,
+            "with --redis: up to this many slots of a busy key taken from Redis in one call and spent by this "
+            "replica without Redis (never over the limit; unused slots are lost when the lease expires); "
+            "1 = every decision is one Redis call");
+  flags.Duration("ratelimit_lease_ttl", &cfg.ratelimit_lease_ttl,
+                 "how long leased slots stay usable (--ratelimit_lease_slots > 1)");
   flags.String("device_command_limits", &cfg.device_command_limits,
                "live commands allowed per device, across callers (e.g. 5/1s,60/1m; empty = unlimited)");
   flags.Duration("camera_timeout", &cfg.camera_timeout, "how long a camera command waits for the device");
@@ -209,7 +228,9 @@ int Main(int argc, char** argv) {
     if (!ro.ok()) return log::FailStartup("--redis", ro.status());
     ro->connect_timeout = ro->command_timeout = cfg.redis_timeout;
     ro->pool_size = static_cast<int>(cfg.threads);
-    limiter = std::make_unique<ratelimit::RedisLimiter>(*ro, *registry);
+    limiter = std::make_unique<ratelimit::RedisLimiter>(
+        *ro, *registry, absl::Seconds(1),
+        ratelimit::LeaseOptions{.max_slots = cfg.ratelimit_lease_slots, .ttl = cfg.ratelimit_lease_ttl});
   }
   access.limiter = limiter.get();
   access.gate.key_limits = cfg.key_windows;
@@ -261,7 +282,8 @@ int Main(int argc, char** argv) {
           {.backend_timeout = cfg.backend_timeout, .web = *web}, access, cmds);
   if (absl::Status st = api.CheckPolicy(); !st.ok()) return log::FailStartup("access policy", st);
   auto server = http::Server::Start(
-      {.address = cfg.http_address, .port = static_cast<int>(cfg.http_port), .threads = static_cast<int>(cfg.threads)},
+      {.address = cfg.http_address, .port = static_cast<int>(cfg.http_port), .threads = static_cast<int>(cfg.threads),
+       .event_loops = static_cast<int>(cfg.event_loops)},
       [&api](const http::Request& r) { return api.Handle(r); });
   if (!server.ok()) {
     log::Error("http server", {{"error", server.status().message()}});

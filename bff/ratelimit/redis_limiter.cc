@@ -1,18 +1,24 @@
 #include "bff/ratelimit/redis_limiter.h"
 
+#include <algorithm>
+#include <tuple>
+
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "libs/log/log.h"
 
 namespace fleet::bff::ratelimit {
 namespace {
 
-// KEYS[i]: one per window. ARGV[2i-1] = emission interval T (µs), ARGV[2i] = period P (µs).
-// Returns {allowed 0/1, retry_after µs, TAT_1 - now, ..., TAT_n - now} (after consuming when
-// allowed). Burst tolerance is P - T.
+// KEYS[i]: one per window. ARGV[2i-1] = emission interval T (µs), ARGV[2i] = period P (µs);
+// ARGV[2n+1] = cost c, the requests decided at once (absent = 1). Returns {allowed 0/1,
+// retry_after µs, TAT_1 - now, ..., TAT_n - now} (after consuming c slots in every window when
+// allowed). Burst tolerance is P - T: c slots fit when TAT - now <= P - c*T.
 constexpr char kLua[] = R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local n = #KEYS
+local cost = tonumber(ARGV[2 * n + 1] or '1') or 1
 local tats = {}
 local ok = 1
 local retry = 0
@@ -22,9 +28,9 @@ for i = 1, n do
   local tat = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
   if tat < now then tat = now end
   tats[i] = tat
-  if tat - now > p - e then
+  if tat - now > p - e * cost then
     ok = 0
-    local r = tat - (p - e) - now
+    local r = tat - (p - e * cost) - now
     if r > retry then retry = r end
   end
 end
@@ -33,7 +39,7 @@ for i = 1, n do
   local e = tonumber(ARGV[2 * i - 1])
   local tat = tats[i]
   if ok == 1 then
-    tat = tat + e
+    tat = tat + e * cost
     redis.call('SET', KEYS[i], string.format('%d', tat), 'PX', math.ceil((tat - now) / 1000))
   end
   out[#out + 1] = tat - now
@@ -50,10 +56,12 @@ const std::string& GcraScript() {
   return *s;
 }
 
-RedisLimiter::RedisLimiter(redis::Options options, prometheus::Registry& registry, absl::Duration retry_interval)
+RedisLimiter::RedisLimiter(redis::Options options, prometheus::Registry& registry, absl::Duration retry_interval,
+                           LeaseOptions lease)
     : options_(std::move(options)),
       script_(GcraScript()),
       retry_interval_(retry_interval),
+      lease_(lease),
       fallback_(prometheus::BuildCounter()
                     .Name("bff_ratelimit_fallback_total")
                     .Help("Rate limit decisions made in-process because Redis was unavailable")
@@ -63,7 +71,12 @@ RedisLimiter::RedisLimiter(redis::Options options, prometheus::Registry& registr
                         .Name("bff_ratelimit_redis_errors_total")
                         .Help("Failed rate limit calls to Redis")
                         .Register(registry)
-                        .Add({})) {
+                        .Add({})),
+      leased_(prometheus::BuildCounter()
+                  .Name("bff_ratelimit_leased_total")
+                  .Help("Rate limit decisions served from a slot lease held by this replica (no Redis call)")
+                  .Register(registry)
+                  .Add({})) {
   Batcher();  // connect now when Redis is up, so the first requests do not race the connect
 }
 
@@ -103,6 +116,67 @@ void RedisLimiter::Failed(const std::string& error) {
 
 Decision RedisLimiter::Decide(const std::string& key, const std::vector<Window>& windows) {
   if (windows.empty()) return Decision{};
+  if (lease_.max_slots <= 1) return Ask(key, windows, 1).first;
+  int64_t min_limit = windows[0].limit;
+  for (const Window& w : windows) min_limit = std::min(min_limit, w.limit);
+  LeaseShard& shard = lease_shards_[absl::Hash<std::string>{}(key) % kLeaseShards];
+  int64_t size = 1;
+  {
+    absl::MutexLock l(&shard.mu);
+    const int64_t now = NowMicros();
+    if (now - shard.last_sweep > 1'000'000 && shard.leases.size() > 1024) {
+      absl::erase_if(shard.leases, [now](const auto& kv) { return kv.second.expires_us <= now; });
+      shard.last_sweep = now;
+    }
+    Lease& lease = shard.leases[key];
+    if (lease.windows != windows) lease = Lease{.windows = windows};
+    if (lease.slots > 0 && now < lease.expires_us) {
+      --lease.slots;
+      leased_.Increment();
+      Decision d = lease.last;
+      d.remaining = std::min<int64_t>(d.limit, d.remaining + lease.slots);
+      return d;
+    }
+    // Slow start: a lease used up before it expired doubles the next one; one that expired with
+    // slots left halves it. A key that sends less than one request per lease time stays at 1.
+    if (lease.size > 0) {
+      const bool used_up = lease.slots == 0 && now < lease.expires_us;
+      lease.size = used_up && now >= lease.exact_until_us ? lease.size * 2 : lease.size / 2;
+    }
+    lease.size = std::clamp<int64_t>(lease.size, 1, std::min<int64_t>(lease_.max_slots, min_limit));
+    size = lease.size;
+  }
+  auto [d, from_redis] = Ask(key, windows, size);
+  if (from_redis && !d.allowed) {
+    // Refused: the key is at (or near) its limit. Decide this request alone, and keep decisions
+    // exact (one slot each) for a while.
+    {
+      absl::MutexLock l(&shard.mu);
+      Lease& lease = shard.leases[key];
+      lease.size = 1;
+      lease.exact_until_us = NowMicros() + absl::ToInt64Microseconds(lease_.ttl);
+    }
+    if (size > 1) {
+      std::tie(d, from_redis) = Ask(key, windows, 1);
+      size = 1;
+    }
+  }
+  if (!from_redis || !d.allowed) return d;
+  absl::MutexLock l(&shard.mu);
+  Lease& lease = shard.leases[key];
+  if (lease.windows != windows) lease = Lease{.windows = windows};
+  const int64_t now = NowMicros();
+  if (now >= lease.expires_us) lease.slots = 0;  // the old lease's slots lapse
+  lease.slots += size - 1;
+  lease.size = size;
+  lease.expires_us = now + absl::ToInt64Microseconds(lease_.ttl);
+  lease.last = d;
+  d.remaining = std::min<int64_t>(d.limit, d.remaining + lease.slots);
+  return d;
+}
+
+std::pair<Decision, bool> RedisLimiter::Ask(const std::string& key, const std::vector<Window>& windows,
+                                            int64_t cost) {
   bool probe = false;
   redis::ScriptBatcher* batcher = nullptr;
   if (!degraded_.load(std::memory_order_relaxed)) {
@@ -120,6 +194,7 @@ Decision RedisLimiter::Decide(const std::string& key, const std::vector<Window>&
       call.second.push_back(absl::StrCat(g.emission_us));
       call.second.push_back(absl::StrCat(g.period_us));
     }
+    if (cost != 1) call.second.push_back(absl::StrCat(cost));
     absl::StatusOr<redis::Reply> r = batcher->Eval(call);
     if (r.ok() && r->type() == redis::Reply::Type::kArray && r->elements().size() == 2 + windows.size()) {
       const auto& e = r->elements();
@@ -130,14 +205,14 @@ Decision RedisLimiter::Decide(const std::string& key, const std::vector<Window>&
         probing_.store(false, std::memory_order_release);
         log::Info("rate limiting uses Redis again", {});
       }
-      return Summarize(windows, delays, e[0].integer() == 1, e[1].integer());
+      return {Summarize(windows, delays, e[0].integer() == 1, e[1].integer()), true};
     }
     Failed(r.ok() ? absl::StrCat("unexpected reply ", r->DebugString())
                   : std::string(r.status().message().data(), r.status().message().size()));
   }
   if (probe) probing_.store(false, std::memory_order_release);
   fallback_.Increment();
-  return local_.Decide(key, windows);
+  return {local_.Decide(key, windows), false};
 }
 
 }  // namespace fleet::bff::ratelimit

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <utility>
 #include <memory>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "bff/ratelimit/limiter.h"
 #include "libs/redis/batcher.h"
@@ -12,6 +15,12 @@
 #include "prometheus/registry.h"
 
 namespace fleet::bff::ratelimit {
+
+// Slot leases of RedisLimiter (see there).
+struct LeaseOptions {
+  int64_t max_slots = 1;  // 1 = no leases
+  absl::Duration ttl = absl::Milliseconds(20);
+};
 
 // Cluster-wide limiter: one EVALSHA per decision runs GCRA for all windows of the key inside
 // Redis (server clock from TIME, so replicas need no synchronized clocks), admitting and
@@ -27,13 +36,27 @@ namespace fleet::bff::ratelimit {
 // `retry_interval`, so an outage costs at most one command (or connect) timeout per interval. Each replica then limits on its own:
 // a key may get up to (replicas x limit) cluster-wide until Redis is back. Every fallback
 // decision increments bff_ratelimit_fallback_total and is logged at warn once per 10 s.
+//
+// SLOT LEASES (opt-in, LeaseOptions::max_slots > 1): a replica may take several slots of a key in
+// one call (GCRA with cost n, still one atomic EVALSHA) and admit that key's next n - 1 requests
+// itself, without Redis, for up to LeaseOptions::ttl. Slots are charged before they are used, so
+// a key is never admitted beyond its limit cluster-wide. The price is under-admission: slots a
+// replica leased and did not use before the lease expired are lost (not returned). Lease sizes
+// follow the key's rate on the replica: they start at 1 (an exact decision per request), double
+// while each lease is used up before it expires, halve when one expires with slots left, never
+// exceed max_slots or the smallest window's limit, and drop to 1 when a lease is refused (the key
+// is at its limit: decisions are exact again). So only a key sending more than one request per
+// ttl to a replica leases at all, and it loses at most the unused part of one lease (< 2 x its
+// rate x ttl) when its traffic slows. Off by default: every decision is then one EVALSHA.
+//
 // Thread-safe.
 class RedisLimiter : public Limiter {
  public:
+
   // Connects lazily (and again until it succeeds); keep `options` timeouts short (e.g. 100 ms):
   // they bound the latency a Redis outage adds to one request per retry_interval.
   RedisLimiter(redis::Options options, prometheus::Registry& registry,
-               absl::Duration retry_interval = absl::Seconds(1));
+               absl::Duration retry_interval = absl::Seconds(1), LeaseOptions lease = {});
   Decision Decide(const std::string& key, const std::vector<Window>& windows) override;
 
   // Decisions sent to Redis, and the round trips that carried them.
@@ -44,6 +67,24 @@ class RedisLimiter : public Limiter {
   // reached now (or another thread is connecting).
   redis::ScriptBatcher* Batcher();
   void Failed(const std::string& error);
+  // One decision of `cost` slots by Redis; {decision, true}, or {the local fallback's decision
+  // of one slot, false} when Redis cannot answer.
+  std::pair<Decision, bool> Ask(const std::string& key, const std::vector<Window>& windows, int64_t cost);
+
+  struct Lease {
+    std::vector<Window> windows;  // a key's windows changed = a new lease
+    int64_t slots = 0;            // charged in Redis, not used yet
+    int64_t size = 0;             // slots asked for last time (0 = never)
+    int64_t expires_us = 0;
+    int64_t exact_until_us = 0;   // after a refusal: leases do not grow before this
+    Decision last;                // Redis's answer to the last lease (for the RateLimit-* headers)
+  };
+  static constexpr int kLeaseShards = 16;
+  struct LeaseShard {
+    absl::Mutex mu;
+    absl::flat_hash_map<std::string, Lease> leases ABSL_GUARDED_BY(mu);
+    int64_t last_sweep ABSL_GUARDED_BY(mu) = 0;
+  };
 
   const redis::Options options_;
   absl::Mutex connect_mu_;
@@ -52,6 +93,8 @@ class RedisLimiter : public Limiter {
   std::unique_ptr<redis::ScriptBatcher> batcher_owned_ ABSL_GUARDED_BY(connect_mu_);
   std::atomic<redis::ScriptBatcher*> batcher_{nullptr};
   const absl::Duration retry_interval_;
+  const LeaseOptions lease_;
+  std::array<LeaseShard, kLeaseShards> lease_shards_;
   LocalLimiter local_;
   std::atomic<int64_t> skip_until_us_{0};
   // After a failure only one request at a time probes Redis; the others decide locally.
@@ -59,6 +102,7 @@ class RedisLimiter : public Limiter {
   std::atomic<bool> probing_{false};
   prometheus::Counter& fallback_;
   prometheus::Counter& redis_errors_;
+  prometheus::Counter& leased_;
 };
 
 // The Lua source of the decision script (exposed for tests).

@@ -151,6 +151,83 @@ TEST_F(RedisLimiterTest, DuringAnOutageOnlyOneRequestPerIntervalProbesRedis) {
   EXPECT_GE(CounterValue(registry_, "bff_ratelimit_redis_errors_total"), 1);
 }
 
+// Slot leases (opt-in): a hot key is decided mostly without Redis, never beyond its limit.
+class LeasingLimiterTest : public RedisLimiterTest {
+ protected:
+  void SetUp() override {
+    RedisLimiterTest::SetUp();
+    limiter_ = std::make_unique<RedisLimiter>(Options(server_->port()), lease_registry_, absl::Milliseconds(200),
+                                              kLeases);
+  }
+  static constexpr LeaseOptions kLeases{.max_slots = 64, .ttl = absl::Milliseconds(200)};
+  prometheus::Registry lease_registry_;
+};
+
+TEST_F(LeasingLimiterTest, AHotKeyIsDecidedMostlyWithoutRedisAndNeverOverAdmitted) {
+  const std::vector<Window> w = {{3000, absl::Hours(24)}};
+  auto [admitted, elapsed] = Hammer("hot", w, 16, absl::Seconds(1));
+  const redis::ScriptBatcher::Stats st = limiter_->BatchStats();
+  EXPECT_LE(admitted, 3000);
+  // 16 threads keep using what they lease: at most one lease's slots are left when they stop.
+  EXPECT_GE(admitted, 3000 - kLeases.max_slots);
+  const double leased = CounterValue(lease_registry_, "bff_ratelimit_leased_total");
+  EXPECT_GE(leased, admitted / 2) << "calls to Redis " << st.calls;
+  EXPECT_EQ(CounterValue(lease_registry_, "bff_ratelimit_fallback_total"), 0);
+  // Once the day's budget is gone, every decision is a refusal.
+  EXPECT_FALSE(limiter_->Decide("hot", w).allowed);
+}
+
+TEST_F(LeasingLimiterTest, TwoReplicasTogetherStayWithinTheLimit) {
+  prometheus::Registry other_registry;
+  RedisLimiter other(Options(server_->port()), other_registry, absl::Milliseconds(200), kLeases);
+  const std::vector<Window> w = {{2000, absl::Hours(24)}};
+  std::atomic<int64_t> admitted{0};
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 8; ++i) {
+    ts.emplace_back([&, i] {
+      Limiter& l = i % 2 == 0 ? static_cast<Limiter&>(*limiter_) : other;
+      while (absl::Now() - start < absl::Milliseconds(800)) admitted += l.Decide("shared", w).allowed ? 1 : 0;
+    });
+  }
+  for (auto& t : ts) t.join();
+  EXPECT_LE(admitted.load(), 2000);
+  EXPECT_GE(admitted.load(), 2000 - 2 * kLeases.max_slots);
+}
+
+TEST_F(LeasingLimiterTest, BackToBackCallsAreAdmittedExactlyUpToTheLimit) {
+  // Leases grow 1, 2, 4, 8... and a refused lease falls back to a decision of one slot: no slot
+  // of the budget is lost on the way to the limit.
+  const std::vector<Window> w = {{10, absl::Hours(1)}};
+  int admitted = 0;
+  for (int i = 0; i < 20; ++i) admitted += limiter_->Decide("burst", w).allowed ? 1 : 0;
+  EXPECT_EQ(admitted, 10);
+}
+
+TEST_F(LeasingLimiterTest, ASlowKeyLeasesNothingAndLosesNothing) {
+  // One request per 250 ms, longer than a lease lives (200 ms): every decision is exact.
+  const std::vector<Window> w = {{5, absl::Hours(1)}};
+  for (int i = 0; i < 5; ++i) {
+    const Decision d = limiter_->Decide("slow", w);
+    EXPECT_TRUE(d.allowed) << i;
+    EXPECT_EQ(d.remaining, 4 - i);
+    absl::SleepFor(absl::Milliseconds(250));
+  }
+  EXPECT_FALSE(limiter_->Decide("slow", w).allowed);
+  EXPECT_EQ(CounterValue(lease_registry_, "bff_ratelimit_leased_total"), 0);
+}
+
+TEST_F(LeasingLimiterTest, RemainingCountsTheReplicasLeasedSlots) {
+  const std::vector<Window> w = {{100, absl::Hours(1)}};
+  // Back to back: leases of 1, 2, 4 => after 7 decisions 93 slots are left in Redis and none here.
+  for (int i = 0; i < 7; ++i) {
+    const Decision d = limiter_->Decide("hdr", w);
+    ASSERT_TRUE(d.allowed);
+    EXPECT_EQ(d.limit, 100);
+    EXPECT_EQ(d.remaining, 100 - 1 - i) << i;
+  }
+}
+
 TEST(RedisLimiterStartupTest, StartsWithoutRedisAndConnectsWhenItAppears) {
   auto server = testing::RedisServer::Start();
   ASSERT_TRUE(server.ok()) << server.status();
