@@ -179,7 +179,7 @@ int Main(int argc, char** argv) {
   RealClock cache_clock;
   std::unique_ptr<RegistryBackend> device_config = std::make_unique<CachingRegistryBackend>(
       cfg.device_config.empty() ? NewUnconfiguredRegistryBackend() : NewGrpcRegistryBackend(cfg.device_config),
-      RegistryCacheOptions{.ttl = cfg.device_cache_ttl}, cache_clock);
+      RegistryCacheOptions{.ttl = cfg.device_cache_ttl, .ttl_jitter = 0.5}, cache_clock);
   // DeviceConfigService is served by the same device-config process, on the same address.
   std::unique_ptr<ConfigBackend> config_versions =
       cfg.device_config.empty() ? NewUnconfiguredConfigBackend() : NewGrpcConfigBackend(cfg.device_config);

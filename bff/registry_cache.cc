@@ -1,9 +1,11 @@
 #include "bff/registry_cache.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 
@@ -16,6 +18,13 @@ std::string IdOf(const std::string& name) {
 }
 
 }  // namespace
+
+absl::Duration CachingRegistryBackend::TtlOf(const std::string& id) const {
+  if (options_.ttl_jitter <= 0) return options_.ttl;
+  // u in [0, 1) from the id's hash: the same device always gets the same share.
+  const double u = static_cast<double>(absl::Hash<std::string>{}(id) % 1'000'000) / 1e6;
+  return options_.ttl * (1 - std::min(options_.ttl_jitter, 1.0) * u);
+}
 
 struct CachingRegistryBackend::State {
   struct Entry {
@@ -55,7 +64,7 @@ absl::StatusOr<config::v1::Device> CachingRegistryBackend::Get(const config::v1:
   {
     absl::MutexLock lock(&state_->mu);
     auto it = state_->entries.find(id);
-    if (it != state_->entries.end() && clock_.Now() - it->second.fetched < options_.ttl) {
+    if (it != state_->entries.end() && clock_.Now() - it->second.fetched < TtlOf(id)) {
       ++state_->stats.hits;
       return it->second.device;
     }

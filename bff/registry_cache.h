@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 
 #include "absl/time/time.h"
 #include "bff/registry_backend.h"
@@ -15,6 +16,11 @@ struct RegistryCacheOptions {
   absl::Duration ttl = absl::ZeroDuration();
   // Bound on cached devices; reaching it empties the cache (cheap, and refilled by hot devices).
   size_t max_entries = 100'000;
+  // 0..1: a device's entry lives ttl x (1 - ttl_jitter x u), u in [0, 1) fixed per device id (a
+  // hash). Entries filled together (a replica's start, a burst over many devices) then expire
+  // spread over time instead of at once, which would send a wave of reads to device-config and
+  // hold request threads all together. Never makes an entry live longer than ttl.
+  double ttl_jitter = 0;
 };
 
 // Counters of a caching backend (for metrics and tests).
@@ -51,6 +57,7 @@ class CachingRegistryBackend : public RegistryBackend {
 
  private:
   struct State;
+  absl::Duration TtlOf(const std::string& id) const;
   std::unique_ptr<RegistryBackend> inner_;
   const RegistryCacheOptions options_;
   Clock& clock_;

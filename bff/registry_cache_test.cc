@@ -87,6 +87,37 @@ TEST_F(RegistryCacheTest, ServesRepeatedReadsWithinTtlThenAsksAgain) {
   EXPECT_EQ(cache_->stats().misses, 2);
 }
 
+TEST_F(RegistryCacheTest, JitterSpreadsTheExpiryOfEntriesFilledTogether) {
+  auto counting = std::make_unique<Counting>(fake_);
+  Counting* inner = counting.get();
+  CachingRegistryBackend cache(std::move(counting), {.ttl = absl::Seconds(10), .ttl_jitter = 0.5}, clock_);
+  constexpr int kDevices = 200;
+  for (int i = 0; i < kDevices; ++i) {
+    config::v1::CreateDeviceRequest c;
+    c.mutable_device()->set_id("j-" + std::to_string(i));
+    ASSERT_TRUE(cache.Create(c, {}).ok());
+  }
+  // Reads every device; returns how many reached the inner backend.
+  auto read_all = [&] {
+    const int before = inner->gets.load();
+    for (int i = 0; i < kDevices; ++i) {
+      config::v1::GetDeviceRequest r;
+      r.set_name("j-" + std::to_string(i));
+      EXPECT_TRUE(cache.Get(r, {}).ok());
+    }
+    return inner->gets.load() - before;
+  };
+  EXPECT_EQ(read_all(), kDevices);  // all filled at the same instant
+  clock_.Advance(absl::Milliseconds(4999));
+  EXPECT_EQ(read_all(), 0);  // nobody lives less than ttl x (1 - 0.5)
+  clock_.Advance(absl::Milliseconds(2501));  // 7.5 s: about half have expired (and are refilled)
+  const int refilled = read_all();
+  EXPECT_GT(refilled, kDevices / 4);
+  EXPECT_LT(refilled, kDevices * 3 / 4);
+  clock_.Advance(absl::Milliseconds(2500));  // 10 s after the first fill: the rest expired
+  EXPECT_EQ(read_all(), kDevices - refilled);
+}
+
 TEST_F(RegistryCacheTest, WritesThroughThisReplicaAreReadBackAtOnce) {
   ASSERT_EQ(Get("gw-1")->display_name(), "one");
   config::v1::UpdateDeviceRequest u;
