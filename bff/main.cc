@@ -129,7 +129,8 @@ int Main(int argc, char** argv) {
   flags.Int("event_loops", &cfg.event_loops,
             "event loops the HTTP threads are split over; each connection stays on one loop. More loops "
             "cost fewer wake-ups per request, but a slow handler (a camera command waiting for its device) "
-            "then delays the other connections of its loop while all of that loop's threads are busy");
+            "then delays the other connections of its loop while all of that loop's threads are busy (keep at "
+            "least 2 threads per loop)");
   flags.Duration("backend_timeout", &cfg.backend_timeout, "deadline of each service call");
   flags.Duration("device_cache_ttl", &cfg.device_cache_ttl,
                  "serve GET /v1/devices/{id} from this replica's cache for up to this long (writes through "

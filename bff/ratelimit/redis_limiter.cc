@@ -1,7 +1,6 @@
 #include "bff/ratelimit/redis_limiter.h"
 
 #include <algorithm>
-#include <tuple>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -11,16 +10,16 @@ namespace fleet::bff::ratelimit {
 namespace {
 
 // KEYS[i]: one per window. ARGV[2i-1] = emission interval T (µs), ARGV[2i] = period P (µs);
-// ARGV[2n+1] = cost c, the requests decided at once (absent = 1). Returns {allowed 0/1,
-// retry_after µs, TAT_1 - now, ..., TAT_n - now} (after consuming c slots in every window when
-// allowed). Burst tolerance is P - T: c slots fit when TAT - now <= P - c*T.
+// ARGV[2n+1] = cost c, the most slots wanted at once (absent = 1). Grants g = min(c, the slots
+// that fit in every window now): a window fits k more while TAT - now <= P - k*T. Returns
+// {allowed 0/1, retry_after µs, TAT_1 - now, ..., TAT_n - now, g} (after consuming g slots in
+// every window when allowed, i.e. when g >= 1). Burst tolerance is P - T.
 constexpr char kLua[] = R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local n = #KEYS
-local cost = tonumber(ARGV[2 * n + 1] or '1') or 1
+local grant = tonumber(ARGV[2 * n + 1] or '1') or 1
 local tats = {}
-local ok = 1
 local retry = 0
 for i = 1, n do
   local e = tonumber(ARGV[2 * i - 1])
@@ -28,22 +27,26 @@ for i = 1, n do
   local tat = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
   if tat < now then tat = now end
   tats[i] = tat
-  if tat - now > p - e * cost then
-    ok = 0
-    local r = tat - (p - e * cost) - now
+  local fit = math.floor((p - (tat - now)) / e)
+  if fit < grant then grant = fit end
+  if tat - now > p - e then
+    local r = tat - (p - e) - now
     if r > retry then retry = r end
   end
 end
+local ok = 0
+if grant >= 1 then ok = 1 else grant = 0 end
 local out = {ok, retry}
 for i = 1, n do
   local e = tonumber(ARGV[2 * i - 1])
   local tat = tats[i]
   if ok == 1 then
-    tat = tat + e * cost
+    tat = tat + e * grant
     redis.call('SET', KEYS[i], string.format('%d', tat), 'PX', math.ceil((tat - now) / 1000))
   end
   out[#out + 1] = tat - now
 end
+out[#out + 1] = grant
 return out
 )lua";
 
@@ -61,7 +64,7 @@ RedisLimiter::RedisLimiter(redis::Options options, prometheus::Registry& registr
     : options_(std::move(options)),
       script_(GcraScript()),
       retry_interval_(retry_interval),
-      lease_(lease),
+      lease_{lease.max_slots, std::clamp(lease.ttl, absl::Milliseconds(1), absl::Seconds(10))},
       fallback_(prometheus::BuildCounter()
                     .Name("bff_ratelimit_fallback_total")
                     .Help("Rate limit decisions made in-process because Redis was unavailable")
@@ -116,67 +119,88 @@ void RedisLimiter::Failed(const std::string& error) {
 
 Decision RedisLimiter::Decide(const std::string& key, const std::vector<Window>& windows) {
   if (windows.empty()) return Decision{};
-  if (lease_.max_slots <= 1) return Ask(key, windows, 1).first;
   int64_t min_limit = windows[0].limit;
   for (const Window& w : windows) min_limit = std::min(min_limit, w.limit);
+  // One replica never leases more than an eighth of a window's budget; small limits never lease.
+  const int64_t cap = std::min<int64_t>(lease_.max_slots, min_limit / 8);
+  if (cap <= 1) return Ask(key, windows, 1).decision;
+  const int64_t ttl_us = absl::ToInt64Microseconds(lease_.ttl);
   LeaseShard& shard = lease_shards_[absl::Hash<std::string>{}(key) % kLeaseShards];
   int64_t size = 1;
   {
     absl::MutexLock l(&shard.mu);
-    const int64_t now = NowMicros();
-    if (now - shard.last_sweep > 1'000'000 && shard.leases.size() > 1024) {
-      absl::erase_if(shard.leases, [now](const auto& kv) { return kv.second.expires_us <= now; });
-      shard.last_sweep = now;
+    bool exact = false;
+    for (;;) {
+      const int64_t now = NowMicros();
+      if (now - shard.last_sweep > 1'000'000 && shard.leases.size() > 1024) {
+        absl::erase_if(shard.leases,
+                       [now](const auto& kv) { return kv.second.expires_us <= now && kv.second.refilling == 0; });
+        shard.last_sweep = now;
+      }
+      Lease& lease = shard.leases[key];
+      if (lease.windows != windows) lease = Lease{.windows = windows};
+      if (lease.slots > 0 && now < lease.expires_us) {
+        --lease.slots;
+        leased_.Increment();
+        Decision d = lease.last;
+        d.remaining = std::min<int64_t>(d.limit, d.remaining + lease.slots);
+        return d;
+      }
+      if (lease.refilling == 0) break;  // this thread refills
+      // Another thread is asking Redis for this key's next lease. For more than one slot, wait
+      // for it (at most the Redis command timeout) and take a slot from it; otherwise (a key at
+      // its limit) decide this request alone at once, so that a flood is never serialized.
+      if (lease.refilling == 1 || shard.refilled.WaitWithTimeout(&shard.mu, options_.command_timeout)) {
+        exact = true;
+        break;
+      }
     }
-    Lease& lease = shard.leases[key];
-    if (lease.windows != windows) lease = Lease{.windows = windows};
-    if (lease.slots > 0 && now < lease.expires_us) {
-      --lease.slots;
-      leased_.Increment();
-      Decision d = lease.last;
-      d.remaining = std::min<int64_t>(d.limit, d.remaining + lease.slots);
+    if (exact) {
+      shard.mu.Unlock();
+      Decision d = Ask(key, windows, 1).decision;
+      shard.mu.Lock();
       return d;
     }
-    // Slow start: a lease used up before it expired doubles the next one; one that expired with
-    // slots left halves it. A key that sends less than one request per lease time stays at 1.
-    if (lease.size > 0) {
-      const bool used_up = lease.slots == 0 && now < lease.expires_us;
-      lease.size = used_up && now >= lease.exact_until_us ? lease.size * 2 : lease.size / 2;
-    }
-    lease.size = std::clamp<int64_t>(lease.size, 1, std::min<int64_t>(lease_.max_slots, min_limit));
-    size = lease.size;
-  }
-  auto [d, from_redis] = Ask(key, windows, size);
-  if (from_redis && !d.allowed) {
-    // Refused: the key is at (or near) its limit. Decide this request alone, and keep decisions
-    // exact (one slot each) for a while.
-    {
-      absl::MutexLock l(&shard.mu);
-      Lease& lease = shard.leases[key];
+    const int64_t now = NowMicros();
+    Lease& lease = shard.leases[key];
+    // Slow start: a lease used up before it expired doubles the next one (not right after a
+    // refusal); one that lapsed with slots left halves it; an idle key starts again at 1.
+    if (lease.size == 0 || now >= lease.expires_us + ttl_us) {
       lease.size = 1;
-      lease.exact_until_us = NowMicros() + absl::ToInt64Microseconds(lease_.ttl);
+    } else if (lease.slots == 0 && now < lease.expires_us) {
+      if (now >= lease.exact_until_us) lease.size *= 2;
+    } else if (lease.slots > 0) {
+      lease.size /= 2;
     }
-    if (size > 1) {
-      std::tie(d, from_redis) = Ask(key, windows, 1);
-      size = 1;
-    }
+    lease.size = std::clamp<int64_t>(lease.size, 1, cap);
+    size = lease.size;
+    lease.refilling = size;
   }
-  if (!from_redis || !d.allowed) return d;
+  const int64_t asked_at = NowMicros();
+  Answer a = Ask(key, windows, size);
   absl::MutexLock l(&shard.mu);
   Lease& lease = shard.leases[key];
+  lease.refilling = 0;
+  shard.refilled.SignalAll();
+  if (!a.from_redis) return a.decision;  // Redis failed: the fallback decided; the lease is unchanged
+  if (a.granted < size) {
+    // Refused, or fewer slots than asked: the key is near its limit. Exact decisions for a while.
+    lease.size = std::max<int64_t>(1, a.granted);
+    lease.exact_until_us = asked_at + ttl_us;
+  }
+  if (!a.decision.allowed) return a.decision;
   if (lease.windows != windows) lease = Lease{.windows = windows};
-  const int64_t now = NowMicros();
-  if (now >= lease.expires_us) lease.slots = 0;  // the old lease's slots lapse
-  lease.slots += size - 1;
-  lease.size = size;
-  lease.expires_us = now + absl::ToInt64Microseconds(lease_.ttl);
-  lease.last = d;
+  // The granted slots were charged at asked_at at the latest: they lapse ttl after that.
+  lease.slots = a.granted - 1;
+  lease.expires_us = asked_at + ttl_us;
+  lease.last = a.decision;
+  Decision d = a.decision;
   d.remaining = std::min<int64_t>(d.limit, d.remaining + lease.slots);
   return d;
 }
 
-std::pair<Decision, bool> RedisLimiter::Ask(const std::string& key, const std::vector<Window>& windows,
-                                            int64_t cost) {
+RedisLimiter::Answer RedisLimiter::Ask(const std::string& key, const std::vector<Window>& windows,
+                                      int64_t cost) {
   bool probe = false;
   redis::ScriptBatcher* batcher = nullptr;
   if (!degraded_.load(std::memory_order_relaxed)) {
@@ -196,23 +220,24 @@ std::pair<Decision, bool> RedisLimiter::Ask(const std::string& key, const std::v
     }
     if (cost != 1) call.second.push_back(absl::StrCat(cost));
     absl::StatusOr<redis::Reply> r = batcher->Eval(call);
-    if (r.ok() && r->type() == redis::Reply::Type::kArray && r->elements().size() == 2 + windows.size()) {
+    if (r.ok() && r->type() == redis::Reply::Type::kArray && r->elements().size() == 3 + windows.size()) {
       const auto& e = r->elements();
       std::vector<int64_t> delays;
-      for (size_t i = 2; i < e.size(); ++i) delays.push_back(e[i].integer());
+      for (size_t i = 2; i < 2 + windows.size(); ++i) delays.push_back(e[i].integer());
       if (probe) {
         degraded_.store(false, std::memory_order_relaxed);
         probing_.store(false, std::memory_order_release);
         log::Info("rate limiting uses Redis again", {});
       }
-      return {Summarize(windows, delays, e[0].integer() == 1, e[1].integer()), true};
+      return {Summarize(windows, delays, e[0].integer() == 1, e[1].integer()), true, e.back().integer()};
     }
     Failed(r.ok() ? absl::StrCat("unexpected reply ", r->DebugString())
                   : std::string(r.status().message().data(), r.status().message().size()));
   }
   if (probe) probing_.store(false, std::memory_order_release);
   fallback_.Increment();
-  return {local_.Decide(key, windows), false};
+  Decision d = local_.Decide(key, windows);
+  return {d, false, d.allowed ? 1 : 0};
 }
 
 }  // namespace fleet::bff::ratelimit

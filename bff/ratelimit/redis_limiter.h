@@ -37,17 +37,25 @@ struct LeaseOptions {
 // a key may get up to (replicas x limit) cluster-wide until Redis is back. Every fallback
 // decision increments bff_ratelimit_fallback_total and is logged at warn once per 10 s.
 //
-// SLOT LEASES (opt-in, LeaseOptions::max_slots > 1): a replica may take several slots of a key in
-// one call (GCRA with cost n, still one atomic EVALSHA) and admit that key's next n - 1 requests
-// itself, without Redis, for up to LeaseOptions::ttl. Slots are charged before they are used, so
-// a key is never admitted beyond its limit cluster-wide. The price is under-admission: slots a
-// replica leased and did not use before the lease expired are lost (not returned). Lease sizes
-// follow the key's rate on the replica: they start at 1 (an exact decision per request), double
-// while each lease is used up before it expires, halve when one expires with slots left, never
-// exceed max_slots or the smallest window's limit, and drop to 1 when a lease is refused (the key
-// is at its limit: decisions are exact again). So only a key sending more than one request per
-// ttl to a replica leases at all, and it loses at most the unused part of one lease (< 2 x its
-// rate x ttl) when its traffic slows. Off by default: every decision is then one EVALSHA.
+// SLOT LEASES (opt-in, LeaseOptions::max_slots > 1): a replica may take several slots of a busy
+// key in one call (still one atomic EVALSHA: Redis grants up to n slots, as many as fit in every
+// window) and admit that key's next requests itself, without Redis, until the lease expires
+// (LeaseOptions::ttl, counted from when the slots were charged). Slots are charged before they
+// are used, so a key is never granted more than its limit cluster-wide; a slot may be spent up to
+// ttl after it was charged, so admissions can run ahead of GCRA's pacing by at most
+// limit x ttl / period per window (+2 for 100/1s with 20 ms). The price is under-admission: slots
+// a replica leased and did not use before the lease expired are lost (not returned). Sizing:
+//  - one thread refills a key's lease at a time; the others wait for it and take slots from it
+//    (when it asks for one slot only, they decide one slot each with Redis instead of waiting);
+//  - sizes start at 1 (an exact decision per request), double while each lease is used up before
+//    it expires, halve when one lapses with slots left, return to 1 after a key was idle for a
+//    lease time, and stay at most max_slots and an eighth of the smallest window's limit (limits
+//    under 16 never lease);
+//  - a refusal or a partial grant (the key is near its limit) stops growth for a lease time.
+// So a key sending less than about one request per ttl to a replica never leases, and a busy key
+// loses at most the unused part of one lease (< 2 x its rate x ttl) per replica when it slows.
+// RateLimit-* values of decisions served from a lease are those of the refill (other replicas'
+// use since then is not seen). Off by default: every decision is then one EVALSHA.
 //
 // Thread-safe.
 class RedisLimiter : public Limiter {
@@ -67,21 +75,28 @@ class RedisLimiter : public Limiter {
   // reached now (or another thread is connecting).
   redis::ScriptBatcher* Batcher();
   void Failed(const std::string& error);
-  // One decision of `cost` slots by Redis; {decision, true}, or {the local fallback's decision
-  // of one slot, false} when Redis cannot answer.
-  std::pair<Decision, bool> Ask(const std::string& key, const std::vector<Window>& windows, int64_t cost);
+  // Up to `cost` slots decided by Redis (from_redis), or one slot by the local fallback when
+  // Redis cannot answer. `granted` = slots consumed (0 when refused).
+  struct Answer {
+    Decision decision;
+    bool from_redis = false;
+    int64_t granted = 0;
+  };
+  Answer Ask(const std::string& key, const std::vector<Window>& windows, int64_t cost);
 
   struct Lease {
     std::vector<Window> windows;  // a key's windows changed = a new lease
     int64_t slots = 0;            // charged in Redis, not used yet
     int64_t size = 0;             // slots asked for last time (0 = never)
     int64_t expires_us = 0;
-    int64_t exact_until_us = 0;   // after a refusal: leases do not grow before this
+    int64_t exact_until_us = 0;   // after a refusal or partial grant: leases do not grow before this
+    int64_t refilling = 0;        // slots a thread is asking Redis for (0 = none)
     Decision last;                // Redis's answer to the last lease (for the RateLimit-* headers)
   };
   static constexpr int kLeaseShards = 16;
   struct LeaseShard {
     absl::Mutex mu;
+    absl::CondVar refilled;  // a refill of one of the shard's keys finished
     absl::flat_hash_map<std::string, Lease> leases ABSL_GUARDED_BY(mu);
     int64_t last_sweep ABSL_GUARDED_BY(mu) = 0;
   };

@@ -156,72 +156,112 @@ class LeasingLimiterTest : public RedisLimiterTest {
  protected:
   void SetUp() override {
     RedisLimiterTest::SetUp();
-    limiter_ = std::make_unique<RedisLimiter>(Options(server_->port()), lease_registry_, absl::Milliseconds(200),
-                                              kLeases);
+    limiter_ = NewLimiter(kLeases, lease_registry_);
+  }
+  std::unique_ptr<RedisLimiter> NewLimiter(LeaseOptions lease, prometheus::Registry& registry) {
+    return std::make_unique<RedisLimiter>(Options(server_->port()), registry, absl::Milliseconds(200), lease);
+  }
+  // 8 threads share `limiters` in turn and decide `key` until 50 refusals were seen (the budget is
+  // spent and no lease has slots left), or 10 s passed. Returns the admitted count.
+  static int64_t SpendAll(const std::vector<Limiter*>& limiters, const std::string& key, const std::vector<Window>& w) {
+    std::atomic<int64_t> admitted{0}, refused{0};
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    std::vector<std::thread> ts;
+    for (int i = 0; i < 8; ++i) {
+      ts.emplace_back([&, i] {
+        Limiter* l = limiters[i % limiters.size()];
+        while (refused.load() < 50 && absl::Now() < deadline) {
+          (l->Decide(key, w).allowed ? admitted : refused) += 1;
+        }
+      });
+    }
+    for (auto& t : ts) t.join();
+    EXPECT_GE(refused.load(), 50) << "the budget was not spent within 10 s";
+    // Refusals can come while a lease still has slots (another thread took the last ones from
+    // Redis): spend those too, then nothing is left anywhere.
+    for (Limiter* l : limiters) {
+      for (int i = 0; i < 64 && l->Decide(key, w).allowed; ++i) ++admitted;
+      EXPECT_FALSE(l->Decide(key, w).allowed);
+    }
+    return admitted.load();
   }
   static constexpr LeaseOptions kLeases{.max_slots = 64, .ttl = absl::Milliseconds(200)};
+  // For back-to-back checks that must not see a lease lapse on a slow machine.
+  static constexpr LeaseOptions kLongLeases{.max_slots = 64, .ttl = absl::Seconds(30)};
   prometheus::Registry lease_registry_;
 };
 
 TEST_F(LeasingLimiterTest, AHotKeyIsDecidedMostlyWithoutRedisAndNeverOverAdmitted) {
   const std::vector<Window> w = {{3000, absl::Hours(24)}};
-  auto [admitted, elapsed] = Hammer("hot", w, 16, absl::Seconds(1));
-  const redis::ScriptBatcher::Stats st = limiter_->BatchStats();
+  const int64_t admitted = SpendAll({limiter_.get()}, "hot", w);
   EXPECT_LE(admitted, 3000);
-  // 16 threads keep using what they lease: at most one lease's slots are left when they stop.
-  EXPECT_GE(admitted, 3000 - kLeases.max_slots);
+  // Threads keep using what was leased: at most one lease's slots (< 64) are left unused.
+  EXPECT_GT(admitted, 3000 - kLeases.max_slots);
   const double leased = CounterValue(lease_registry_, "bff_ratelimit_leased_total");
-  EXPECT_GE(leased, admitted / 2) << "calls to Redis " << st.calls;
+  EXPECT_GE(leased, admitted / 2) << "calls to Redis " << limiter_->BatchStats().calls;
   EXPECT_EQ(CounterValue(lease_registry_, "bff_ratelimit_fallback_total"), 0);
-  // Once the day's budget is gone, every decision is a refusal.
-  EXPECT_FALSE(limiter_->Decide("hot", w).allowed);
 }
 
 TEST_F(LeasingLimiterTest, TwoReplicasTogetherStayWithinTheLimit) {
   prometheus::Registry other_registry;
-  RedisLimiter other(Options(server_->port()), other_registry, absl::Milliseconds(200), kLeases);
+  std::unique_ptr<RedisLimiter> other = NewLimiter(kLeases, other_registry);
   const std::vector<Window> w = {{2000, absl::Hours(24)}};
-  std::atomic<int64_t> admitted{0};
-  const absl::Time start = absl::Now();
-  std::vector<std::thread> ts;
-  for (int i = 0; i < 8; ++i) {
-    ts.emplace_back([&, i] {
-      Limiter& l = i % 2 == 0 ? static_cast<Limiter&>(*limiter_) : other;
-      while (absl::Now() - start < absl::Milliseconds(800)) admitted += l.Decide("shared", w).allowed ? 1 : 0;
-    });
-  }
-  for (auto& t : ts) t.join();
-  EXPECT_LE(admitted.load(), 2000);
-  EXPECT_GE(admitted.load(), 2000 - 2 * kLeases.max_slots);
+  const int64_t admitted = SpendAll({limiter_.get(), other.get()}, "shared", w);
+  EXPECT_LE(admitted, 2000);
+  EXPECT_GT(admitted, 2000 - 2 * kLeases.max_slots);
+  EXPECT_GT(CounterValue(other_registry, "bff_ratelimit_leased_total"), 0);
 }
 
 TEST_F(LeasingLimiterTest, BackToBackCallsAreAdmittedExactlyUpToTheLimit) {
-  // Leases grow 1, 2, 4, 8... and a refused lease falls back to a decision of one slot: no slot
-  // of the budget is lost on the way to the limit.
-  const std::vector<Window> w = {{10, absl::Hours(1)}};
+  // Leases of 1, 2, 4, then 5 (an eighth of 40), and the last one only partly granted: no slot of
+  // the budget is lost on the way to the limit.
+  prometheus::Registry registry;
+  std::unique_ptr<RedisLimiter> limiter = NewLimiter(kLongLeases, registry);
+  const std::vector<Window> w = {{40, absl::Hours(1)}};
   int admitted = 0;
-  for (int i = 0; i < 20; ++i) admitted += limiter_->Decide("burst", w).allowed ? 1 : 0;
+  for (int i = 0; i < 60; ++i) admitted += limiter->Decide("burst", w).allowed ? 1 : 0;
+  EXPECT_EQ(admitted, 40);
+  EXPECT_GT(CounterValue(registry, "bff_ratelimit_leased_total"), 20);
+}
+
+TEST_F(LeasingLimiterTest, SmallLimitsNeverLease) {
+  const std::vector<Window> w = {{10, absl::Hours(1)}};  // an eighth of 10 is 1
+  int admitted = 0;
+  for (int i = 0; i < 20; ++i) admitted += limiter_->Decide("small", w).allowed ? 1 : 0;
   EXPECT_EQ(admitted, 10);
+  EXPECT_EQ(CounterValue(lease_registry_, "bff_ratelimit_leased_total"), 0);
 }
 
 TEST_F(LeasingLimiterTest, ASlowKeyLeasesNothingAndLosesNothing) {
   // One request per 250 ms, longer than a lease lives (200 ms): every decision is exact.
-  const std::vector<Window> w = {{5, absl::Hours(1)}};
+  const std::vector<Window> w = {{20, absl::Hours(1)}};
   for (int i = 0; i < 5; ++i) {
     const Decision d = limiter_->Decide("slow", w);
     EXPECT_TRUE(d.allowed) << i;
-    EXPECT_EQ(d.remaining, 4 - i);
+    EXPECT_EQ(d.remaining, 19 - i);
     absl::SleepFor(absl::Milliseconds(250));
   }
-  EXPECT_FALSE(limiter_->Decide("slow", w).allowed);
   EXPECT_EQ(CounterValue(lease_registry_, "bff_ratelimit_leased_total"), 0);
 }
 
+TEST_F(LeasingLimiterTest, AKeyBackFromIdleStartsAgainAtOneSlot) {
+  const std::vector<Window> w = {{1000000, absl::Hours(24)}};
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(limiter_->Decide("idle", w).allowed);  // leases grow to 64
+  absl::SleepFor(absl::Milliseconds(450));  // more than two lease times
+  const double before = CounterValue(lease_registry_, "bff_ratelimit_leased_total");
+  // Leases of 1, then 2 (one leased decision), then 4: had the size stayed large, all but the
+  // first of these four would come from a lease.
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(limiter_->Decide("idle", w).allowed);
+  EXPECT_EQ(CounterValue(lease_registry_, "bff_ratelimit_leased_total") - before, 1);
+}
+
 TEST_F(LeasingLimiterTest, RemainingCountsTheReplicasLeasedSlots) {
+  prometheus::Registry registry;
+  std::unique_ptr<RedisLimiter> limiter = NewLimiter(kLongLeases, registry);
   const std::vector<Window> w = {{100, absl::Hours(1)}};
-  // Back to back: leases of 1, 2, 4 => after 7 decisions 93 slots are left in Redis and none here.
+  // Back to back: leases of 1, 2, 4: Remaining counts Redis's slots plus this replica's unused ones.
   for (int i = 0; i < 7; ++i) {
-    const Decision d = limiter_->Decide("hdr", w);
+    const Decision d = limiter->Decide("hdr", w);
     ASSERT_TRUE(d.allowed);
     EXPECT_EQ(d.limit, 100);
     EXPECT_EQ(d.remaining, 100 - 1 - i) << i;

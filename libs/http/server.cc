@@ -234,6 +234,10 @@ class ServerImpl : public Server {
     acceptor_->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec) {
         if (ec == asio::error::operation_aborted) return;
+        // Out of descriptors or buffers: retry after a pause instead of spinning.
+        auto timer = std::make_shared<asio::steady_timer>(accept_ioc_, std::chrono::milliseconds(50));
+        timer->async_wait([this, timer](beast::error_code) { Accept(); });
+        return;
       } else {
         auto session = std::make_shared<Session>(std::move(s), handler_, options_, tracker_);
         auto executor = session->executor();

@@ -95,7 +95,10 @@ std::string FirstWaitsForSecond(const ServerOptions& options) {
     auto r = Fetch("GET", base + "/first", "", {}, {.timeout = absl::Seconds(20)});
     first_body = r.ok() ? r->body : r.status().ToString();
   });
-  first_in.WaitForNotification();
+  if (!first_in.WaitForNotificationWithTimeout(absl::Seconds(20))) {
+    first.join();
+    return "first never reached its handler: " + first_body;
+  }
   auto second = Fetch("GET", base + "/second", "", {}, {.timeout = absl::Seconds(20)});
   first.join();
   if (!second.ok() || second->body != "second") return "second failed";
