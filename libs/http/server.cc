@@ -185,7 +185,6 @@ class ServerImpl : public Server {
       loops_.push_back({std::make_unique<asio::io_context>(n), n, std::nullopt});
       loops_.back().work.emplace(loops_.back().ioc->get_executor());
     }
-    acceptor_.emplace(accept_ioc_);
   }
 
   ~ServerImpl() override { Stop(); }
@@ -195,15 +194,15 @@ class ServerImpl : public Server {
     auto address = asio::ip::make_address(options_.address, ec);
     if (ec) return absl::InvalidArgumentError("http: bad listen address " + options_.address);
     tcp::endpoint ep(address, static_cast<unsigned short>(options_.port));
-    acceptor_->open(ep.protocol(), ec);
-    if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_->bind(ep, ec);
-    if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(ep, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
       return absl::UnavailableError("http: cannot listen on " + options_.address + ":" +
                                     std::to_string(options_.port) + ": " + ec.message());
     }
-    port_ = acceptor_->local_endpoint().port();
+    port_ = acceptor_.local_endpoint().port();
     Accept();
     threads_.emplace_back([this] { accept_ioc_.run(); });
     for (auto& loop : loops_) {
@@ -223,7 +222,7 @@ class ServerImpl : public Server {
     for (auto& t : threads_) t.join();
     tracker_->ShutdownAll();
     beast::error_code ec;
-    acceptor_->close(ec);  // the threads are gone: no handler can race with this
+    acceptor_.close(ec);  // the threads are gone: no handler can race with this
   }
 
  private:
@@ -231,18 +230,16 @@ class ServerImpl : public Server {
     // Accepting has its own thread, so it goes on while every handler thread is busy. Connections
     // are spread over the loops in turn; a connection stays on its loop (its strand's executor).
     asio::io_context& ioc = *loops_[next_loop_++ % loops_.size()].ioc;
-    acceptor_->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+    acceptor_.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted) return;
       if (ec) {
-        if (ec == asio::error::operation_aborted) return;
         // Out of descriptors or buffers: retry after a pause instead of spinning.
         auto timer = std::make_shared<asio::steady_timer>(accept_ioc_, std::chrono::milliseconds(50));
         timer->async_wait([this, timer](beast::error_code) { Accept(); });
         return;
-      } else {
-        auto session = std::make_shared<Session>(std::move(s), handler_, options_, tracker_);
-        auto executor = session->executor();
-        asio::post(executor, [session] { session->Run(); });
       }
+      auto session = std::make_shared<Session>(std::move(s), handler_, options_, tracker_);
+      asio::post(session->executor(), [session] { session->Run(); });
       Accept();
     });
   }
@@ -257,7 +254,7 @@ class ServerImpl : public Server {
   };
   std::vector<Loop> loops_;
   asio::io_context accept_ioc_{1};
-  std::optional<tcp::acceptor> acceptor_;
+  tcp::acceptor acceptor_{accept_ioc_};
   size_t next_loop_ = 0;  // only touched by the accept chain, one handler at a time
   std::vector<std::thread> threads_;
   int port_ = 0;
