@@ -52,6 +52,12 @@ return out
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 
+// A decision as seen by a replica holding `leased` unused slots of the key: they count as remaining.
+Decision WithLeasedSlots(Decision d, int64_t leased) {
+  d.remaining = std::min<int64_t>(d.limit, d.remaining + leased);
+  return d;
+}
+
 }  // namespace
 
 const std::string& GcraScript() {
@@ -126,10 +132,9 @@ Decision RedisLimiter::Decide(const std::string& key, const std::vector<Window>&
   if (cap <= 1) return Ask(key, windows, 1).decision;
   const int64_t ttl_us = absl::ToInt64Microseconds(lease_.ttl);
   LeaseShard& shard = lease_shards_[absl::Hash<std::string>{}(key) % kLeaseShards];
-  int64_t size = 1;
+  int64_t size = 0;  // slots this thread asks Redis for; 0 = decide this request alone
   {
     absl::MutexLock l(&shard.mu);
-    bool exact = false;
     for (;;) {
       const int64_t now = NowMicros();
       if (now - shard.last_sweep > 1'000'000 && shard.leases.size() > 1024) {
@@ -142,40 +147,29 @@ Decision RedisLimiter::Decide(const std::string& key, const std::vector<Window>&
       if (lease.slots > 0 && now < lease.expires_us) {
         --lease.slots;
         leased_.Increment();
-        Decision d = lease.last;
-        d.remaining = std::min<int64_t>(d.limit, d.remaining + lease.slots);
-        return d;
+        return WithLeasedSlots(lease.last, lease.slots);
       }
-      if (lease.refilling == 0) break;  // this thread refills
+      if (lease.refilling == 0) {  // this thread refills
+        // Slow start: a lease used up before it expired doubles the next one (not right after a
+        // refusal); one that lapsed with slots left halves it; an idle key starts again at 1.
+        if (lease.size == 0 || now >= lease.expires_us + ttl_us) {
+          lease.size = 1;
+        } else if (lease.slots == 0 && now < lease.expires_us) {
+          if (now >= lease.exact_until_us) lease.size *= 2;
+        } else if (lease.slots > 0) {
+          lease.size /= 2;
+        }
+        lease.size = std::clamp<int64_t>(lease.size, 1, cap);
+        size = lease.refilling = lease.size;
+        break;
+      }
       // Another thread is asking Redis for this key's next lease. For more than one slot, wait
       // for it (at most the Redis command timeout) and take a slot from it; otherwise (a key at
       // its limit) decide this request alone at once, so that a flood is never serialized.
-      if (lease.refilling == 1 || shard.refilled.WaitWithTimeout(&shard.mu, options_.command_timeout)) {
-        exact = true;
-        break;
-      }
+      if (lease.refilling == 1 || shard.refilled.WaitWithTimeout(&shard.mu, options_.command_timeout)) break;
     }
-    if (exact) {
-      shard.mu.Unlock();
-      Decision d = Ask(key, windows, 1).decision;
-      shard.mu.Lock();
-      return d;
-    }
-    const int64_t now = NowMicros();
-    Lease& lease = shard.leases[key];
-    // Slow start: a lease used up before it expired doubles the next one (not right after a
-    // refusal); one that lapsed with slots left halves it; an idle key starts again at 1.
-    if (lease.size == 0 || now >= lease.expires_us + ttl_us) {
-      lease.size = 1;
-    } else if (lease.slots == 0 && now < lease.expires_us) {
-      if (now >= lease.exact_until_us) lease.size *= 2;
-    } else if (lease.slots > 0) {
-      lease.size /= 2;
-    }
-    lease.size = std::clamp<int64_t>(lease.size, 1, cap);
-    size = lease.size;
-    lease.refilling = size;
   }
+  if (size == 0) return Ask(key, windows, 1).decision;
   const int64_t asked_at = NowMicros();
   Answer a = Ask(key, windows, size);
   absl::MutexLock l(&shard.mu);
@@ -194,9 +188,7 @@ Decision RedisLimiter::Decide(const std::string& key, const std::vector<Window>&
   lease.slots = a.granted - 1;
   lease.expires_us = asked_at + ttl_us;
   lease.last = a.decision;
-  Decision d = a.decision;
-  d.remaining = std::min<int64_t>(d.limit, d.remaining + lease.slots);
-  return d;
+  return WithLeasedSlots(a.decision, lease.slots);
 }
 
 RedisLimiter::Answer RedisLimiter::Ask(const std::string& key, const std::vector<Window>& windows,

@@ -2,7 +2,6 @@
 
 #include <array>
 #include <atomic>
-#include <utility>
 #include <memory>
 
 #include "absl/container/flat_hash_map.h"
@@ -60,7 +59,6 @@ struct LeaseOptions {
 // Thread-safe.
 class RedisLimiter : public Limiter {
  public:
-
   // Connects lazily (and again until it succeeds); keep `options` timeouts short (e.g. 100 ms):
   // they bound the latency a Redis outage adds to one request per retry_interval.
   RedisLimiter(redis::Options options, prometheus::Registry& registry,
