@@ -29,7 +29,7 @@ absl::Duration CachingRegistryBackend::TtlOf(const std::string& id) const {
 struct CachingRegistryBackend::State {
   struct Entry {
     config::v1::Device device;
-    absl::Time fetched;
+    absl::Time expires;  // fetched + TtlOf(id)
   };
   mutable absl::Mutex mu;
   absl::flat_hash_map<std::string, Entry> entries ABSL_GUARDED_BY(mu);
@@ -64,7 +64,7 @@ absl::StatusOr<config::v1::Device> CachingRegistryBackend::Get(const config::v1:
   {
     absl::MutexLock lock(&state_->mu);
     auto it = state_->entries.find(id);
-    if (it != state_->entries.end() && clock_.Now() - it->second.fetched < TtlOf(id)) {
+    if (it != state_->entries.end() && clock_.Now() < it->second.expires) {
       ++state_->stats.hits;
       return it->second.device;
     }
@@ -77,7 +77,7 @@ absl::StatusOr<config::v1::Device> CachingRegistryBackend::Get(const config::v1:
     absl::MutexLock lock(&state_->mu);
     if (state_->generation == generation) {
       if (state_->entries.size() >= options_.max_entries) state_->entries.clear();
-      state_->entries[id] = State::Entry{*device, fetched};
+      state_->entries[id] = State::Entry{*device, fetched + TtlOf(id)};
     }
   }
   return device;
