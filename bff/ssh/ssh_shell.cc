@@ -167,7 +167,10 @@ absl::StatusOr<std::string> SshShell::Read(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   char buf[16384];
   while (true) {
-    for (int is_stderr : {0, 1}) {
+    // stderr first: reading a stream lets libssh take in every packet that has arrived, and a
+    // packet for the other stream is then only buffered. Read last, stdout (all a pty produces)
+    // cannot be left waiting in a buffer while poll() below sleeps on an empty socket.
+    for (int is_stderr : {1, 0}) {
       const int n = ssh_channel_read_nonblocking(h_->channel, buf, sizeof(buf), is_stderr);
       if (n > 0) return std::string(buf, static_cast<size_t>(n));
       if (n == SSH_ERROR) {
@@ -181,7 +184,8 @@ absl::StatusOr<std::string> SshShell::Read(absl::Duration timeout) {
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) return std::string();
     pollfd fds[2] = {{ssh_get_fd(h_->session), POLLIN, 0}, {h_->wake_fd, POLLIN, 0}};
-    const int ms = static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(left) + 1, 60'000));
+    // Capped, so that stderr data buffered by the stdout read above waits at most this long.
+    const int ms = static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(left) + 1, 100));
     const int rc = poll(fds, 2, ms);
     if (rc < 0 && errno != EINTR) return absl::InternalError("ssh: poll failed");
     if (rc > 0 && (fds[1].revents & POLLIN)) {
