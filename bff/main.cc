@@ -6,6 +6,7 @@
 #include "bff/auth/pg_store.h"
 #include "bff/auth/service.h"
 #include "bff/config_backend.h"
+#include "bff/config_cache.h"
 #include "bff/presence_backend.h"
 #include "bff/registry_backend.h"
 #include "bff/registry_cache.h"
@@ -42,6 +43,7 @@ struct Config {
   int64_t event_loops = 1;
   absl::Duration backend_timeout = absl::Seconds(5);
   absl::Duration device_cache_ttl = absl::ZeroDuration();  // 0 = every device read asks device-config
+  absl::Duration config_cache_ttl = absl::ZeroDuration();  // 0 = every config read asks device-config
   // Access control.
   std::string auth = "enabled";  // "disabled": development only, everyone is an admin
   std::string pg_url;            // the BFF's own database (fleet_bff)
@@ -109,6 +111,8 @@ struct Config {
       return absl::InvalidArgumentError("--backend_timeout must be positive");
     if (device_cache_ttl < absl::ZeroDuration() || device_cache_ttl > absl::Minutes(1))
       return absl::InvalidArgumentError("--device_cache_ttl must be 0..1m");
+    if (config_cache_ttl < absl::ZeroDuration() || config_cache_ttl > absl::Minutes(1))
+      return absl::InvalidArgumentError("--config_cache_ttl must be 0..1m");
     return absl::OkStatus();
   }
 };
@@ -135,6 +139,10 @@ int Main(int argc, char** argv) {
   flags.Duration("device_cache_ttl", &cfg.device_cache_ttl,
                  "serve GET /v1/devices/{id} from this replica's cache for up to this long (writes through "
                  "this replica are seen at once, writes through others within the TTL); 0 = off");
+  flags.Duration("config_cache_ttl", &cfg.config_cache_ttl,
+                 "serve a device's config (GET .../config, the config part of :overview) from this replica's cache "
+                 "for up to this long: what the device reported, and config or template writes through other "
+                 "replicas, show up within the TTL; this replica's own config and template writes at once; 0 = off");
   flags.String("auth", &cfg.auth,
                "enabled | disabled (DEVELOPMENT ONLY: no sign-in, every request is the admin local-admin)");
   flags.String("pg_url", &cfg.pg_url, "PostgreSQL URL of the BFF's database fleet_bff (users, sessions, keys, audit)");
@@ -182,8 +190,9 @@ int Main(int argc, char** argv) {
       cfg.device_config.empty() ? NewUnconfiguredRegistryBackend() : NewGrpcRegistryBackend(cfg.device_config),
       RegistryCacheOptions{.ttl = cfg.device_cache_ttl, .ttl_jitter = 0.5}, cache_clock);
   // DeviceConfigService is served by the same device-config process, on the same address.
-  std::unique_ptr<ConfigBackend> config_versions =
-      cfg.device_config.empty() ? NewUnconfiguredConfigBackend() : NewGrpcConfigBackend(cfg.device_config);
+  std::unique_ptr<ConfigBackend> config_versions = std::make_unique<CachingConfigBackend>(
+      cfg.device_config.empty() ? NewUnconfiguredConfigBackend() : NewGrpcConfigBackend(cfg.device_config),
+      TtlCacheOptions{.ttl = cfg.config_cache_ttl, .ttl_jitter = 0.5}, cache_clock);
   std::unique_ptr<TunnelBackend> tunnel =
       cfg.tunnel.empty() ? NewUnconfiguredTunnelBackend() : NewGrpcTunnelBackend(cfg.tunnel);
   if (cfg.device_config.empty()) log::Warn("--device_config not set: device and config routes answer 503", {});

@@ -1,33 +1,18 @@
 #pragma once
 
-#include <cstddef>
 #include <memory>
 #include <string>
 
 #include "absl/time/time.h"
 #include "bff/registry_backend.h"
+#include "bff/ttl_cache.h"
 #include "libs/clock/clock.h"
 
 namespace fleet::bff {
 
-struct RegistryCacheOptions {
-  // How long a device read from device-config may be served again without asking. Zero = no
-  // cache (every call goes to device-config).
-  absl::Duration ttl = absl::ZeroDuration();
-  // Bound on cached devices; reaching it empties the cache (cheap, and refilled by hot devices).
-  size_t max_entries = 100'000;
-  // 0..1: a device's entry lives ttl x (1 - ttl_jitter x u), u in [0, 1) fixed per device id (a
-  // hash). Entries filled together (a replica's start, a burst over many devices) then expire
-  // spread over time instead of at once, which would send a wave of reads to device-config and
-  // hold request threads all together. Never makes an entry live longer than ttl.
-  double ttl_jitter = 0;
-};
-
-// Counters of a caching backend (for metrics and tests).
-struct RegistryCacheStats {
-  int64_t hits = 0;
-  int64_t misses = 0;
-};
+// Options and counters of the device cache (see TtlCache).
+using RegistryCacheOptions = TtlCacheOptions;
+using RegistryCacheStats = TtlCacheStats;
 
 // A RegistryBackend that serves Get from a per-replica cache for
 // up to options.ttl, and passes every other call through. Writes through this backend
@@ -56,12 +41,8 @@ class CachingRegistryBackend : public RegistryBackend {
   RegistryCacheStats stats() const;
 
  private:
-  struct State;
-  absl::Duration TtlOf(const std::string& id) const;
   std::unique_ptr<RegistryBackend> inner_;
-  const RegistryCacheOptions options_;
-  Clock& clock_;
-  std::unique_ptr<State> state_;
+  TtlCache<config::v1::Device> cache_;
 };
 
 }  // namespace fleet::bff

@@ -1,0 +1,85 @@
+#include "bff/config_cache.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace fleet::bff {
+
+using config::v1::DeviceConfig;
+
+CachingConfigBackend::CachingConfigBackend(std::unique_ptr<ConfigBackend> inner, TtlCacheOptions options,
+                                           Clock& clock)
+    : inner_(std::move(inner)), cache_(options, clock) {}
+
+absl::StatusOr<DeviceConfig> CachingConfigBackend::GetDeviceConfig(const config::v1::GetDeviceConfigRequest& req,
+                                                                   const CallContext& call) {
+  if (!cache_.enabled()) return inner_->GetDeviceConfig(req, call);
+  const std::string id = DeviceKey(req.device());
+  TtlCache<DeviceConfig>::Ticket ticket;
+  if (std::optional<DeviceConfig> hit = cache_.Lookup(id, &ticket)) return *std::move(hit);
+  absl::StatusOr<DeviceConfig> out = inner_->GetDeviceConfig(req, call);
+  if (out.ok()) cache_.Store(id, ticket, *out);
+  return out;
+}
+
+absl::StatusOr<config::v1::ConfigVersion> CachingConfigBackend::SetDesiredConfig(
+    const config::v1::SetDesiredConfigRequest& req, const CallContext& call) {
+  auto out = inner_->SetDesiredConfig(req, call);
+  const std::string id = DeviceKey(req.device());
+  cache_.Invalidate(&id);
+  return out;
+}
+
+absl::StatusOr<config::v1::ConfigVersion> CachingConfigBackend::RollbackConfig(
+    const config::v1::RollbackConfigRequest& req, const CallContext& call) {
+  auto out = inner_->RollbackConfig(req, call);
+  const std::string id = DeviceKey(req.device());
+  cache_.Invalidate(&id);
+  return out;
+}
+
+absl::StatusOr<config::v1::ConfigTemplate> CachingConfigBackend::PutConfigTemplate(
+    const config::v1::PutConfigTemplateRequest& req, const CallContext& call) {
+  auto out = inner_->PutConfigTemplate(req, call);
+  cache_.Invalidate(nullptr);
+  return out;
+}
+
+absl::Status CachingConfigBackend::DeleteConfigTemplate(const config::v1::DeleteConfigTemplateRequest& req,
+                                                        const CallContext& call) {
+  absl::Status out = inner_->DeleteConfigTemplate(req, call);
+  cache_.Invalidate(nullptr);
+  return out;
+}
+
+absl::StatusOr<config::v1::ConfigVersion> CachingConfigBackend::GetConfigVersion(
+    const config::v1::GetConfigVersionRequest& req, const CallContext& call) {
+  return inner_->GetConfigVersion(req, call);
+}
+
+absl::StatusOr<config::v1::ListConfigVersionsResponse> CachingConfigBackend::ListConfigVersions(
+    const config::v1::ListConfigVersionsRequest& req, const CallContext& call) {
+  return inner_->ListConfigVersions(req, call);
+}
+
+absl::StatusOr<config::v1::DiffConfigVersionsResponse> CachingConfigBackend::DiffConfigVersions(
+    const config::v1::DiffConfigVersionsRequest& req, const CallContext& call) {
+  return inner_->DiffConfigVersions(req, call);
+}
+
+absl::StatusOr<config::v1::ConfigTemplate> CachingConfigBackend::GetConfigTemplate(
+    const config::v1::GetConfigTemplateRequest& req, const CallContext& call) {
+  return inner_->GetConfigTemplate(req, call);
+}
+
+absl::StatusOr<config::v1::ListConfigTemplatesResponse> CachingConfigBackend::ListConfigTemplates(
+    const config::v1::ListConfigTemplatesRequest& req, const CallContext& call) {
+  return inner_->ListConfigTemplates(req, call);
+}
+
+absl::Status CachingConfigBackend::Ready() { return inner_->Ready(); }
+
+TtlCacheStats CachingConfigBackend::stats() const { return cache_.stats(); }
+
+}  // namespace fleet::bff
