@@ -78,6 +78,22 @@ class FakePresence : public PresenceBackend {
     p.mutable_board()->set_cpu_percent(12.5);
     return p;
   }
+  absl::StatusOr<presence::v1::BatchGetPresenceResponse> BatchGet(const presence::v1::BatchGetPresenceRequest& req,
+                                                                  const CallContext&) override {
+    if (!fail.ok()) return fail;
+    presence::v1::BatchGetPresenceResponse r;
+    for (const std::string& id : req.device_ids()) {
+      if (id == "never-seen") {
+        r.add_missing(id);
+        continue;
+      }
+      presence::v1::Presence* p = r.add_presences();
+      p->set_name("devices/" + id + "/presence");
+      p->set_device_id(id);
+      p->set_state(presence::v1::ONLINE);
+    }
+    return r;
+  }
   absl::StatusOr<presence::v1::ListPresenceResponse> List(const presence::v1::ListPresenceRequest& req,
                                                           const CallContext&) override {
     last_list = req;

@@ -44,6 +44,7 @@ struct Config {
   absl::Duration backend_timeout = absl::Seconds(5);
   absl::Duration device_cache_ttl = absl::ZeroDuration();  // 0 = every device read asks device-config
   absl::Duration config_cache_ttl = absl::ZeroDuration();  // 0 = every config read asks device-config
+  int64_t presence_batch = 1;  // most devices per shared BatchGetPresence; 1 = off
   // Access control.
   std::string auth = "enabled";  // "disabled": development only, everyone is an admin
   std::string pg_url;            // the BFF's own database (fleet_bff)
@@ -113,6 +114,8 @@ struct Config {
       return absl::InvalidArgumentError("--device_cache_ttl must be 0..1m");
     if (config_cache_ttl < absl::ZeroDuration() || config_cache_ttl > absl::Minutes(1))
       return absl::InvalidArgumentError("--config_cache_ttl must be 0..1m");
+    if (presence_batch < 1 || presence_batch > 1000)
+      return absl::InvalidArgumentError("--presence_batch must be 1..1000");
     return absl::OkStatus();
   }
 };
@@ -143,6 +146,9 @@ int Main(int argc, char** argv) {
                  "serve a device's config (GET .../config, the config part of :overview) from this replica's cache "
                  "for up to this long: what the device reported, and config or template writes through other "
                  "replicas, show up within the TTL; this replica's own config and template writes at once; 0 = off");
+  flags.Int("presence_batch", &cfg.presence_batch,
+            "presence reads (:overview) made at the same time share BatchGetPresence calls of up to this many "
+            "devices (a read alone is still one GetPresence); 1 = each read is its own call");
   flags.String("auth", &cfg.auth,
                "enabled | disabled (DEVELOPMENT ONLY: no sign-in, every request is the admin local-admin)");
   flags.String("pg_url", &cfg.pg_url, "PostgreSQL URL of the BFF's database fleet_bff (users, sessions, keys, audit)");
@@ -184,7 +190,8 @@ int Main(int argc, char** argv) {
   auto exporter = trace::InstallOtlpExporter(cfg.otlp_endpoint, "fleet-bff");
   if (!exporter.ok()) return log::FailStartup("otlp exporter", exporter.status());
   auto registry = std::make_shared<prometheus::Registry>();
-  std::unique_ptr<PresenceBackend> presence = NewGrpcPresenceBackend(cfg.device_online);
+  std::unique_ptr<PresenceBackend> presence = NewBatchingPresenceBackend(
+      NewGrpcPresenceBackend(cfg.device_online), {.max_batch = static_cast<size_t>(cfg.presence_batch)});
   RealClock cache_clock;
   std::unique_ptr<RegistryBackend> device_config = std::make_unique<CachingRegistryBackend>(
       cfg.device_config.empty() ? NewUnconfiguredRegistryBackend() : NewGrpcRegistryBackend(cfg.device_config),
