@@ -87,7 +87,8 @@ Api::Api(Backends backends, std::shared_ptr<prometheus::Registry> registry, ApiO
                    .Name("bff_http_request_seconds")
                    .Help("HTTP request latency by route template")
                    .Register(*registry_)),
-      devices_(backends.registry, backends.presence, backends.config, options.backend_timeout),
+      devices_(backends.registry, backends.presence, backends.config, options.backend_timeout,
+               options.overview_in_sequence),
       configs_(backends.config, options.backend_timeout),
       tunnels_(backends.tunnel, options.backend_timeout, &backends.registry),
       access_routes_(access.auth, access.routes),

@@ -42,6 +42,9 @@ struct ApiOptions {
   // The operator console served at "/" and "/assets/{file}" (and to any other GET outside the
   // API, for client-side routing). null = a page saying the UI is not built.
   std::shared_ptr<const StaticFiles> web;
+  // :overview makes its registry, config and presence calls in sequence on the request's thread
+  // (set when the registry and config reads are cached); false = presence and config in parallel.
+  bool overview_in_sequence = false;
 };
 
 // Access control of the API (see bff/auth/gate.h). `auth` is required unless gate.disabled;

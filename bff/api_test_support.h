@@ -394,8 +394,8 @@ class TestAccess {
 // (cookie, authorization, x-api-key) or the call is CallAnonymous().
 class ApiHarness : public ::testing::Test {
  protected:
-  explicit ApiHarness(auth::GateOptions gate = {})
-      : api_({presence_, registry_, config_, tunnel_}, std::make_shared<prometheus::Registry>(), {},
+  explicit ApiHarness(auth::GateOptions gate = {}, ApiOptions options = {})
+      : api_({presence_, registry_, config_, tunnel_}, std::make_shared<prometheus::Registry>(), std::move(options),
              {.auth = &access_.auth_, .limiter = &limiter_, .calls = &call_log_, .audit = &access_.store_, .gate = gate}),
         admin_(access_.SessionOf("admin", "admin")) {}
 

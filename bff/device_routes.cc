@@ -214,17 +214,27 @@ http::Response DeviceRoutes::Overview(const http::Request& r, const std::string&
     trace::ScopedContext scope(trace_context);
     return config_.GetDeviceConfig(config_req, call);
   };
-  // (When the pool's queue is full, Run() calls right here: in sequence, never unbounded.)
-  std::future<absl::StatusOr<presence::v1::Presence>> presence_future = fanout_.Run(fetch_presence);
-  std::future<absl::StatusOr<config::v1::DeviceConfig>> config_future = fanout_.Run(fetch_config);
   config::v1::GetDeviceRequest req;
   req.set_name(DeviceName(id));
-  absl::StatusOr<Device> device = registry_.Get(req, call);
-  absl::StatusOr<presence::v1::Presence> presence = presence_future.get();
-  absl::StatusOr<config::v1::DeviceConfig> device_config = config_future.get();
-  if (!device.ok()) return Error(device.status(), r);
+  absl::StatusOr<Device> device = absl::UnknownError("not read");
+  absl::StatusOr<presence::v1::Presence> presence = absl::UnknownError("not read");
+  absl::StatusOr<config::v1::DeviceConfig> device_config = absl::UnknownError("not read");
+  if (overview_in_sequence_) {
+    device = registry_.Get(req, call);
+    if (!device.ok()) return Error(device.status(), r);
+    device_config = fetch_config();
+    presence = fetch_presence();
+  } else {
+    // (When the pool's queue is full, Run() calls right here: in sequence, never unbounded.)
+    std::future<absl::StatusOr<presence::v1::Presence>> presence_future = fanout_.Run(fetch_presence);
+    std::future<absl::StatusOr<config::v1::DeviceConfig>> config_future = fanout_.Run(fetch_config);
+    device = registry_.Get(req, call);
+    presence = presence_future.get();
+    device_config = config_future.get();
+    if (!device.ok()) return Error(device.status(), r);
+  }
 
-  std::string body = absl::StrCat(R"({"device":)", ToJsonText(*device));
+  std::string body = absl::StrCat(R"({"device":)", *rendered_.Render(req.name(), *device));
   if (presence.ok()) {
     absl::StrAppend(&body, R"(,"presence":)", ToJsonText(*presence));
   } else if (presence.status().code() != absl::StatusCode::kNotFound) {

@@ -11,12 +11,21 @@
 namespace fleet::bff {
 
 // The /v1/devices routes (device-config registry, AIP-style) and the device page
-// `GET /v1/devices/{device}:overview` (registry + presence + config summary, fetched in parallel).
+// `GET /v1/devices/{device}:overview` (registry + presence + config summary, fetched in parallel
+// unless overview_in_sequence).
 // Thread-safe; the backends must outlive it.
 class DeviceRoutes {
  public:
-  DeviceRoutes(RegistryBackend& registry, PresenceBackend& presence, ConfigBackend& config, absl::Duration timeout)
-      : registry_(registry), presence_(presence), config_(config), timeout_(timeout) {}
+  // overview_in_sequence: the registry and config reads are cached (cheap), so :overview makes
+  // its three calls one after another on the request's thread instead of handing two of them to
+  // the fan-out pool (two thread hand-offs per request cost more than cache lookups).
+  DeviceRoutes(RegistryBackend& registry, PresenceBackend& presence, ConfigBackend& config, absl::Duration timeout,
+               bool overview_in_sequence = false)
+      : registry_(registry),
+        presence_(presence),
+        config_(config),
+        timeout_(timeout),
+        overview_in_sequence_(overview_in_sequence) {}
 
   // Adds every route to `router` (handlers capture `this`).
   void Register(Router& router);
@@ -35,6 +44,7 @@ class DeviceRoutes {
   PresenceBackend& presence_;
   ConfigBackend& config_;
   const absl::Duration timeout_;
+  const bool overview_in_sequence_;
   JsonRenderCache rendered_;  // GET /v1/devices/{id}: the JSON of each device's last version
   FanoutPool fanout_{32};     // :overview's parallel calls (2 per request)
 };

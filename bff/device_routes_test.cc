@@ -328,5 +328,44 @@ TEST_F(DeviceRoutesTest, OverviewRegistryFailureIsTheAnswer) {
   EXPECT_EQ(Call("GET", "/v1/devices/gw-1:overview").status, 504);
 }
 
+// With the registry and config cached (fleet-bff --device_cache_ttl and --config_cache_ttl),
+// the three calls run one after another on the request's thread: same answers, same context.
+class InSequenceOverviewTest : public testing::ApiHarness {
+ protected:
+  InSequenceOverviewTest() : ApiHarness({}, {.overview_in_sequence = true}) {}
+};
+
+TEST_F(InSequenceOverviewTest, SameAnswerFromCallsOnTheRequestsThread) {
+  registry_.Add("gw-1");
+  const std::string tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  http::Response r = Call("GET", "/v1/devices/gw-1:overview", {}, {{"traceparent", tp}, {"x-request-id", "ov-2"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(presence_.last_context.request_id, "ov-2");
+  EXPECT_EQ(config_.last_context.request_id, "ov-2");
+  EXPECT_EQ(registry_.last_context.deadline, presence_.last_context.deadline);
+  EXPECT_EQ(registry_.last_context.deadline, config_.last_context.deadline);
+  EXPECT_EQ(presence_.last_trace.TraceIdHex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(registry_.last_trace, config_.last_trace);
+  auto d = Parse(r.body);
+  EXPECT_STREQ(d["device"]["name"].GetString(), "devices/gw-1");
+  EXPECT_STREQ(d["presence"]["state"].GetString(), "ONLINE");
+  EXPECT_STREQ(d["config"]["desiredVersion"].GetString(), "3");
+
+  presence_.fail = absl::UnavailableError("device-online down");
+  config_.fail = absl::DeadlineExceededError("slow");
+  auto degraded = Parse(Call("GET", "/v1/devices/gw-1:overview").body);
+  EXPECT_STREQ(degraded["device"]["id"].GetString(), "gw-1");
+  EXPECT_EQ(degraded["presenceError"]["code"].GetInt(), 503);
+  EXPECT_EQ(degraded["configError"]["code"].GetInt(), 504);
+}
+
+TEST_F(InSequenceOverviewTest, AnUnknownDeviceIs404WithoutAskingTheOthers) {
+  http::Response r = Call("GET", "/v1/devices/nope:overview");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(Reason(r), "DEVICE_NOT_FOUND");
+  EXPECT_EQ(presence_.last_name, "");
+  EXPECT_EQ(config_.last_get.device(), "");
+}
+
 }  // namespace
 }  // namespace fleet::bff

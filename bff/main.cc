@@ -296,7 +296,11 @@ int Main(int argc, char** argv) {
   auto web = StaticFiles::Load(cfg.web_root);
   if (!web.ok()) return log::FailStartup("--web_root", web.status());
   Api api({*presence, *device_config, *config_versions, *tunnel}, registry,
-          {.backend_timeout = cfg.backend_timeout, .web = *web}, access, cmds);
+          {.backend_timeout = cfg.backend_timeout,
+           .web = *web,
+           .overview_in_sequence =
+               cfg.device_cache_ttl > absl::ZeroDuration() && cfg.config_cache_ttl > absl::ZeroDuration()},
+          access, cmds);
   if (absl::Status st = api.CheckPolicy(); !st.ok()) return log::FailStartup("access policy", st);
   auto server = http::Server::Start(
       {.address = cfg.http_address, .port = static_cast<int>(cfg.http_port), .threads = static_cast<int>(cfg.threads),
