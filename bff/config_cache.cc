@@ -1,6 +1,5 @@
 #include "bff/config_cache.h"
 
-#include <optional>
 #include <string>
 #include <utility>
 
@@ -14,13 +13,7 @@ CachingConfigBackend::CachingConfigBackend(std::unique_ptr<ConfigBackend> inner,
 
 absl::StatusOr<DeviceConfig> CachingConfigBackend::GetDeviceConfig(const config::v1::GetDeviceConfigRequest& req,
                                                                    const CallContext& call) {
-  if (!cache_.enabled()) return inner_->GetDeviceConfig(req, call);
-  const std::string id = DeviceKey(req.device());
-  TtlCache<DeviceConfig>::Ticket ticket;
-  if (std::optional<DeviceConfig> hit = cache_.Lookup(id, &ticket)) return *std::move(hit);
-  absl::StatusOr<DeviceConfig> out = inner_->GetDeviceConfig(req, call);
-  if (out.ok()) cache_.Store(id, ticket, *out);
-  return out;
+  return cache_.Get(DeviceKey(req.device()), [&] { return inner_->GetDeviceConfig(req, call); });
 }
 
 absl::StatusOr<config::v1::ConfigVersion> CachingConfigBackend::SetDesiredConfig(

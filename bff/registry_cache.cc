@@ -1,6 +1,5 @@
 #include "bff/registry_cache.h"
 
-#include <optional>
 #include <string>
 #include <utility>
 
@@ -10,17 +9,9 @@ CachingRegistryBackend::CachingRegistryBackend(std::unique_ptr<RegistryBackend> 
                                                RegistryCacheOptions options, Clock& clock)
     : inner_(std::move(inner)), cache_(options, clock) {}
 
-CachingRegistryBackend::~CachingRegistryBackend() = default;
-
 absl::StatusOr<config::v1::Device> CachingRegistryBackend::Get(const config::v1::GetDeviceRequest& req,
                                                                const CallContext& call) {
-  if (!cache_.enabled()) return inner_->Get(req, call);
-  const std::string id = DeviceKey(req.name());
-  TtlCache<config::v1::Device>::Ticket ticket;
-  if (std::optional<config::v1::Device> hit = cache_.Lookup(id, &ticket)) return *std::move(hit);
-  absl::StatusOr<config::v1::Device> device = inner_->Get(req, call);
-  if (device.ok()) cache_.Store(id, ticket, *device);
-  return device;
+  return cache_.Get(DeviceKey(req.name()), [&] { return inner_->Get(req, call); });
 }
 
 absl::StatusOr<config::v1::BatchGetDevicesResponse> CachingRegistryBackend::BatchGet(

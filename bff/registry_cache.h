@@ -22,7 +22,6 @@ using RegistryCacheStats = TtlCacheStats;
 class CachingRegistryBackend : public RegistryBackend {
  public:
   CachingRegistryBackend(std::unique_ptr<RegistryBackend> inner, RegistryCacheOptions options, Clock& clock);
-  ~CachingRegistryBackend() override;
 
   absl::StatusOr<config::v1::Device> Create(const config::v1::CreateDeviceRequest& req,
                                             const CallContext&) override;

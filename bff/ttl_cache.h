@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/clock/clock.h"
@@ -41,42 +41,42 @@ inline std::string DeviceKey(const std::string& name) {
 }
 
 // The per-replica read cache behind the BFF's caching backends: values by string key, each
-// served until its (jittered) expiry. A read that misses takes a ticket; Store() with that
-// ticket keeps the value only when no Invalidate() happened since, so a read that started before
-// a write never stores what it read. Thread-safe.
+// served until its (jittered) expiry. Get() reads through: a miss asks the service and stores a
+// successful answer, but only when no Invalidate() happened meanwhile, so a read that started
+// before a write never stores what it read. Thread-safe.
 template <typename V>
 class TtlCache {
  public:
   TtlCache(TtlCacheOptions options, Clock& clock) : options_(options), clock_(clock) {}
 
-  bool enabled() const { return options_.ttl > absl::ZeroDuration(); }
-
-  // What a miss needs to store its read later.
-  struct Ticket {
-    uint64_t generation = 0;
+  // The value of `key`: cached, or fetch() (absl::StatusOr<V>), stored when OK. With a TTL of 0,
+  // always fetch(). Errors are never stored.
+  template <typename Fetch>
+  absl::StatusOr<V> Get(const std::string& key, Fetch fetch) {
+    if (options_.ttl <= absl::ZeroDuration()) return fetch();
+    uint64_t generation;
     absl::Time fetched;
-  };
-
-  // The cached value, or nullopt and (in *ticket) what Store() needs.
-  std::optional<V> Lookup(const std::string& key, Ticket* ticket) {
-    absl::MutexLock lock(&mu_);
-    auto it = entries_.find(key);
-    if (it != entries_.end() && clock_.Now() < it->second.expires) {
-      ++stats_.hits;
-      return it->second.value;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = entries_.find(key);
+      if (it != entries_.end() && clock_.Now() < it->second.expires) {
+        ++stats_.hits;
+        return it->second.value;
+      }
+      ++stats_.misses;
+      generation = generation_;
+      fetched = clock_.Now();
     }
-    ++stats_.misses;
-    ticket->generation = generation_;
-    ticket->fetched = clock_.Now();
-    return std::nullopt;
-  }
-
-  void Store(const std::string& key, const Ticket& ticket, V value) {
-    const absl::Time expires = ticket.fetched + TtlOf(key);
-    absl::MutexLock lock(&mu_);
-    if (generation_ != ticket.generation) return;
-    if (entries_.size() >= options_.max_entries) entries_.clear();
-    entries_[key] = Entry{std::move(value), expires};
+    absl::StatusOr<V> value = fetch();
+    if (value.ok()) {
+      const absl::Time expires = fetched + TtlOf(key);
+      absl::MutexLock lock(&mu_);
+      if (generation_ == generation) {
+        if (entries_.size() >= options_.max_entries) entries_.clear();
+        entries_[key] = Entry{*value, expires};
+      }
+    }
+    return value;
   }
 
   // After a write: drops the key's entry (every entry when key is null) and keeps reads that
@@ -113,7 +113,7 @@ class TtlCache {
   Clock& clock_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
-  // Bumped by every Invalidate(); see Ticket.
+  // Bumped by every Invalidate(); a read that started under another generation does not store.
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   TtlCacheStats stats_ ABSL_GUARDED_BY(mu_);
 };
