@@ -58,7 +58,7 @@ class GroupCommit {
     }
     if (!slot.send) {
       slot.woken.WaitForNotification();
-      if (slot.done) return std::move(*slot.out);
+      if (slot.out.has_value()) return std::move(*slot.out);
     }
     // This caller sends: itself first, then whoever queued meanwhile (up to max_batch).
     std::vector<Slot*> batch = {&slot};
@@ -77,7 +77,6 @@ class GroupCommit {
     std::vector<Out> outs = send_(inputs);
     for (size_t i = 0; i < batch.size(); ++i) {
       batch[i]->out.emplace(std::move(outs.at(i)));
-      batch[i]->done = true;
       if (i > 0) batch[i]->woken.Notify();  // after this, batch[i] may be gone
     }
     // Hand the sender's role to the oldest waiter, if any; else give the slot back.
@@ -105,12 +104,11 @@ class GroupCommit {
 
  private:
   // One caller's call. A waiting caller is woken exactly once, by its own notification: either
-  // its result is in (done) or it was chosen to send the next batch (send). It never needs the
+  // its result is in (out) or it was chosen to send the next batch (send). It never needs the
   // shared mutex again after being queued, so results reach a batch's callers without a convoy.
   struct Slot {
     const In* in = nullptr;
     std::optional<Out> out;
-    bool done = false;
     bool send = false;
     absl::Notification woken;
   };
