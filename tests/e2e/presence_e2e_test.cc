@@ -187,10 +187,16 @@ TEST_F(PresenceE2ETest, OnlineOfflineOnlineAcrossAReplicaKill) {
   watch_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
   std::vector<presence::v1::State> watched;
   std::atomic<bool> saw_offline{false};
+  std::atomic<bool> subscribed{false};
   std::thread watcher([&] {
     presence::v1::WatchPresenceRequest req;
     req.add_device_ids("dev-000003");
     auto reader = stub->WatchPresence(&watch_ctx, req);
+    // device-online acknowledges the subscription in the stream's initial metadata.
+    reader->WaitForInitialMetadata();
+    const auto& md = watch_ctx.GetServerInitialMetadata();
+    auto ack = md.find("fleet-watch-subscribed");
+    subscribed = ack != md.end() && ack->second == "1";
     presence::v1::PresenceTransition t;
     while (watched.size() < 2 && reader->Read(&t)) {
       EXPECT_EQ(t.device_id(), "dev-000003");
@@ -201,7 +207,9 @@ TEST_F(PresenceE2ETest, OnlineOfflineOnlineAcrossAReplicaKill) {
     }
     watch_ctx.TryCancel();
   });
-  absl::SleepFor(absl::Milliseconds(500));  // the stream is registered before anything happens
+  // The stream is registered before anything happens.
+  ASSERT_TRUE(WaitFor([&] { return subscribed.load(); }, absl::Seconds(10), absl::Milliseconds(20)).ok())
+      << "WatchPresence sent no fleet-watch-subscribed acknowledgement";
 
   // BatchGetPresence reports unknown devices instead of failing.
   {

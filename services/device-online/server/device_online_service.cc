@@ -57,6 +57,9 @@ grpc::Status DeviceOnlineService::WatchPresence(
     return status::ToGrpc(status::InvalidField("device_ids", "at most 1000 device_ids per watch"));
   }
   auto sub = hub_.Subscribe(std::move(ids));
+  // Tells the client the subscription is in place: every transition from now on will reach it.
+  ctx->AddInitialMetadata("fleet-watch-subscribed", "1");
+  writer->SendInitialMetadata();
   grpc::Status result = grpc::Status::OK;
   while (!ctx->IsCancelled()) {
     for (const Transition& t : sub->Next(absl::Milliseconds(500))) {
