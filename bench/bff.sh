@@ -33,6 +33,7 @@ KEEP=0
 NOTE=""
 CACHE_TTL=0s
 CONFIG_CACHE_TTL=0s
+PRESENCE_CACHE_TTL=0s
 PRESENCE_BATCH=1
 LEASE_SLOTS=1
 EVENT_LOOPS=1
@@ -67,6 +68,8 @@ usage: bench/run bff [options]
                      $CACHE_TTL = off: every GET reaches device-config and PostgreSQL)
   --config_cache_ttl D  BFF --config_cache_ttl (per-replica cache of a device's config, the config
                      part of :overview; default $CONFIG_CACHE_TTL = off)
+  --presence_cache_ttl D  BFF --presence_cache_ttl (per-replica presence cache, kept fresh on
+                     online/offline transitions by a WatchPresence stream; default $PRESENCE_CACHE_TTL = off)
   --presence_batch N  BFF --presence_batch (concurrent presence reads of :overview share
                      BatchGetPresence calls of up to N devices; default $PRESENCE_BATCH = off)
   --lease_slots N     BFF --ratelimit_lease_slots (slot leases for busy keys; default $LEASE_SLOTS = off:
@@ -97,7 +100,7 @@ while [[ $# -gt 0 ]]; do
   shift
   if [[ "$arg" == --*=* ]]; then val="${arg#*=}" arg="${arg%%=*}" has_val=1; fi
   case "$arg" in
-    --devices|--connections|--duration|--warmup|--bff_threads|--wrk_threads|--rate|--overview_rate|--routes|--limits|--key_limits|--timeout|--note|--device_cache_ttl|--config_cache_ttl|--presence_batch|--lease_slots|--bff_event_loops)
+    --devices|--connections|--duration|--warmup|--bff_threads|--wrk_threads|--rate|--overview_rate|--routes|--limits|--key_limits|--timeout|--note|--device_cache_ttl|--config_cache_ttl|--presence_cache_ttl|--presence_batch|--lease_slots|--bff_event_loops)
       if ((!has_val)); then
         [[ $# -ge 1 ]] || die "$arg needs a value"
         val="$1"
@@ -120,6 +123,7 @@ while [[ $# -gt 0 ]]; do
     --note) NOTE="$val" ;;
     --device_cache_ttl) CACHE_TTL="$val" ;;
     --config_cache_ttl) CONFIG_CACHE_TTL="$val" ;;
+    --presence_cache_ttl) PRESENCE_CACHE_TTL="$val" ;;
     --presence_batch) PRESENCE_BATCH="$val" ;;
     --lease_slots) LEASE_SLOTS="$val" ;;
     --bff_event_loops) EVENT_LOOPS="$val" ;;
@@ -167,6 +171,8 @@ PSQL_BIN=/usr/lib/postgresql/15/bin/psql
 [[ "$CACHE_TTL" =~ ^0+(ms|s|m)$ ]] || NOTE="${NOTE:+$NOTE; }device cache $CACHE_TTL"
 [[ "$CONFIG_CACHE_TTL" =~ ^[0-9]+(ms|s|m)$ ]] || die "--config_cache_ttl must look like 0s, 500ms or 1s"
 [[ "$CONFIG_CACHE_TTL" =~ ^0+(ms|s|m)$ ]] || NOTE="${NOTE:+$NOTE; }config cache $CONFIG_CACHE_TTL"
+[[ "$PRESENCE_CACHE_TTL" =~ ^[0-9]+(ms|s|m)$ ]] || die "--presence_cache_ttl must look like 0s, 500ms or 1s"
+[[ "$PRESENCE_CACHE_TTL" =~ ^0+(ms|s|m)$ ]] || NOTE="${NOTE:+$NOTE; }presence cache $PRESENCE_CACHE_TTL"
 is_uint "$PRESENCE_BATCH" && ((PRESENCE_BATCH >= 1 && PRESENCE_BATCH <= 1000)) || die "--presence_batch must be 1..1000"
 ((PRESENCE_BATCH == 1)) || NOTE="${NOTE:+$NOTE; }presence batches of up to $PRESENCE_BATCH"
 is_uint "$LEASE_SLOTS" && ((LEASE_SLOTS >= 1 && LEASE_SLOTS <= 1000)) || die "--lease_slots must be 1..1000"
@@ -263,6 +269,7 @@ start_bff() {
     --redis="$REDIS_ADDR" --threads="$threads" --key_rate_limits="$klim" --user_rate_limits="$ulim" \
     --device_cache_ttl="$CACHE_TTL" --ratelimit_lease_slots="$LEASE_SLOTS" \
     --config_cache_ttl="$CONFIG_CACHE_TTL" --presence_batch="$PRESENCE_BATCH" \
+    --presence_cache_ttl="$PRESENCE_CACHE_TTL" \
     --event_loops="$EVENT_LOOPS" \
     </dev/null >"$RUN_DIR/bff.out" 2>"$log" &
   BFF_PID=$!

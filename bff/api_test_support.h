@@ -63,6 +63,19 @@ inline absl::StatusOr<config::v1::DeviceConfig> FakeConfig::GetDeviceConfig(
   return d;
 }
 
+// A watch that never opens: WaitOpen() and Finish() give `status`.
+class FailedPresenceWatch : public PresenceWatch {
+ public:
+  explicit FailedPresenceWatch(absl::Status status) : status_(std::move(status)) {}
+  absl::Status WaitOpen() override { return status_; }
+  bool Next(presence::v1::PresenceTransition*) override { return false; }
+  void Cancel() override {}
+  absl::Status Finish() override { return status_; }
+
+ private:
+  absl::Status status_;
+};
+
 class FakePresence : public PresenceBackend {
  public:
   absl::StatusOr<presence::v1::Presence> Get(const std::string& name, const CallContext& c) override {
@@ -126,6 +139,9 @@ class FakePresence : public PresenceBackend {
     off->set_cause("timeout");
     r.set_next_page_token("hist-tok");
     return r;
+  }
+  std::unique_ptr<PresenceWatch> Watch() override {
+    return std::make_unique<FailedPresenceWatch>(absl::UnimplementedError("FakePresence has no watch"));
   }
   absl::Status Ready() override { return fail; }
 

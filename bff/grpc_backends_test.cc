@@ -1,10 +1,13 @@
 // The gRPC backends against in-process services: metadata, deadlines and error details survive.
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "bff/config_backend.h"
 #include "bff/grpc_call.h"
+#include "bff/presence_backend.h"
 #include "bff/registry_backend.h"
 #include "bff/tunnel_backend.h"
 #include "gtest/gtest.h"
@@ -104,10 +107,29 @@ class Configs : public config::v1::DeviceConfigService::Service {
   Seen& seen_;
 };
 
+// WatchPresence: with `ack`, acknowledges the subscription, sends one transition and holds the
+// stream open until the client cancels; without, fails before sending anything.
+class Online : public presence::v1::DeviceOnline::Service {
+ public:
+  grpc::Status WatchPresence(grpc::ServerContext* ctx, const presence::v1::WatchPresenceRequest*,
+                             grpc::ServerWriter<presence::v1::PresenceTransition>* writer) override {
+    if (!ack) return status::ToGrpc(status::MakeError(absl::StatusCode::kUnavailable, "SHUTTING_DOWN", "bye"));
+    ctx->AddInitialMetadata("fleet-watch-subscribed", "1");
+    writer->SendInitialMetadata();
+    presence::v1::PresenceTransition t;
+    t.set_device_id("gw-1");
+    t.set_state(presence::v1::OFFLINE);
+    writer->Write(t);
+    for (int i = 0; i < 1000 && !ctx->IsCancelled(); ++i) absl::SleepFor(absl::Milliseconds(10));
+    return grpc::Status::OK;
+  }
+  std::atomic<bool> ack{true};
+};
+
 class GrpcBackendsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = grpcx::Server::Start({}, {&registry_service_, &tunnel_service_, &config_service_}, std::make_shared<prometheus::Registry>());
+    auto s = grpcx::Server::Start({}, {&registry_service_, &tunnel_service_, &config_service_, &online_service_}, std::make_shared<prometheus::Registry>());
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = std::move(*s);
     target_ = "127.0.0.1:" + std::to_string(server_->port());
@@ -116,6 +138,7 @@ class GrpcBackendsTest : public ::testing::Test {
   Registry registry_service_{seen_};
   Tunnels tunnel_service_{seen_};
   Configs config_service_{seen_};
+  Online online_service_;
   std::unique_ptr<grpcx::Server> server_;
   std::string target_;
 };
@@ -191,6 +214,42 @@ TEST_F(GrpcBackendsTest, ConfigForwardsCallsAndErrorMetadata) {
   EXPECT_EQ(templates->templates(0).name(), "configTemplates/global");
   EXPECT_TRUE(backend->Ready().ok());
   EXPECT_EQ(backend->GetConfigTemplate({}, call).status().code(), absl::StatusCode::kUnimplemented);
+}
+
+TEST_F(GrpcBackendsTest, PresenceWatchOpensOnTheAcknowledgementAndEndsOnCancel) {
+  auto backend = NewGrpcPresenceBackend(target_);
+  std::unique_ptr<PresenceWatch> watch = backend->Watch();
+  ASSERT_TRUE(watch->WaitOpen().ok());
+  presence::v1::PresenceTransition t;
+  ASSERT_TRUE(watch->Next(&t));
+  EXPECT_EQ(t.device_id(), "gw-1");
+  EXPECT_EQ(t.state(), presence::v1::OFFLINE);
+  // Blocked in Next() with nothing to read: Cancel() from another thread ends it.
+  std::thread canceller([&] {
+    absl::SleepFor(absl::Milliseconds(50));
+    watch->Cancel();
+  });
+  EXPECT_FALSE(watch->Next(&t));
+  canceller.join();
+  EXPECT_EQ(watch->Finish().code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(GrpcBackendsTest, PresenceWatchWithoutAcknowledgementFailsToOpenWithTheServersStatus) {
+  online_service_.ack = false;
+  auto backend = NewGrpcPresenceBackend(target_);
+  std::unique_ptr<PresenceWatch> watch = backend->Watch();
+  absl::Status st = watch->WaitOpen();
+  EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable) << st;
+  EXPECT_EQ(status::Reason(st), "SHUTTING_DOWN");
+  presence::v1::PresenceTransition t;
+  EXPECT_FALSE(watch->Next(&t));
+}
+
+TEST_F(GrpcBackendsTest, PresenceWatchCancelledBeforeOpeningNeverOpens) {
+  auto backend = NewGrpcPresenceBackend(target_);
+  std::unique_ptr<PresenceWatch> watch = backend->Watch();
+  watch->Cancel();
+  EXPECT_EQ(watch->WaitOpen().code(), absl::StatusCode::kCancelled);
 }
 
 TEST(GrpcBackendsNoServerTest, UnreachableIsUnavailableWithinTheDeadline) {

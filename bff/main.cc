@@ -8,6 +8,7 @@
 #include "bff/config_backend.h"
 #include "bff/config_cache.h"
 #include "bff/presence_backend.h"
+#include "bff/presence_cache.h"
 #include "bff/registry_backend.h"
 #include "bff/registry_cache.h"
 #include "bff/static_files.h"
@@ -45,6 +46,7 @@ struct Config {
   absl::Duration device_cache_ttl = absl::ZeroDuration();  // 0 = every device read asks device-config
   absl::Duration config_cache_ttl = absl::ZeroDuration();  // 0 = every config read asks device-config
   int64_t presence_batch = 1;  // most devices per shared BatchGetPresence; 1 = off
+  absl::Duration presence_cache_ttl = absl::ZeroDuration();
   // Access control.
   std::string auth = "enabled";  // "disabled": development only, everyone is an admin
   std::string pg_url;            // the BFF's own database (fleet_bff)
@@ -116,6 +118,8 @@ struct Config {
       return absl::InvalidArgumentError("--config_cache_ttl must be 0..1m");
     if (presence_batch < 1 || presence_batch > 1000)
       return absl::InvalidArgumentError("--presence_batch must be 1..1000");
+    if (presence_cache_ttl < absl::ZeroDuration() || presence_cache_ttl > absl::Minutes(1))
+      return absl::InvalidArgumentError("--presence_cache_ttl must be 0..1m");
     return absl::OkStatus();
   }
 };
@@ -149,6 +153,11 @@ int Main(int argc, char** argv) {
   flags.Int("presence_batch", &cfg.presence_batch,
             "presence reads (:overview) made at the same time share BatchGetPresence calls of up to this many "
             "devices (a read alone is still one GetPresence); 1 = each read is its own call");
+  flags.Duration("presence_cache_ttl", &cfg.presence_cache_ttl,
+                 "serve a device's presence (the presence part of :overview) from this replica's cache for up to "
+                 "this long, while a WatchPresence stream drops a device's entry on each of its online/offline "
+                 "transitions (so the state is as fresh as that stream; last_seen_time and board parameters may "
+                 "be up to the TTL old). While the stream is down nothing is served from the cache; 0 = off");
   flags.String("auth", &cfg.auth,
                "enabled | disabled (DEVELOPMENT ONLY: no sign-in, every request is the admin local-admin)");
   flags.String("pg_url", &cfg.pg_url, "PostgreSQL URL of the BFF's database fleet_bff (users, sessions, keys, audit)");
@@ -190,9 +199,11 @@ int Main(int argc, char** argv) {
   auto exporter = trace::InstallOtlpExporter(cfg.otlp_endpoint, "fleet-bff");
   if (!exporter.ok()) return log::FailStartup("otlp exporter", exporter.status());
   auto registry = std::make_shared<prometheus::Registry>();
-  std::unique_ptr<PresenceBackend> presence = NewBatchingPresenceBackend(
-      NewGrpcPresenceBackend(cfg.device_online), {.max_batch = static_cast<size_t>(cfg.presence_batch)});
   RealClock cache_clock;
+  std::unique_ptr<PresenceBackend> presence = std::make_unique<CachingPresenceBackend>(
+      NewBatchingPresenceBackend(NewGrpcPresenceBackend(cfg.device_online),
+                                 {.max_batch = static_cast<size_t>(cfg.presence_batch)}),
+      PresenceCacheOptions{.cache = {.ttl = cfg.presence_cache_ttl, .ttl_jitter = 0.5}}, cache_clock);
   std::unique_ptr<RegistryBackend> device_config = std::make_unique<CachingRegistryBackend>(
       cfg.device_config.empty() ? NewUnconfiguredRegistryBackend() : NewGrpcRegistryBackend(cfg.device_config),
       RegistryCacheOptions{.ttl = cfg.device_cache_ttl, .ttl_jitter = 0.5}, cache_clock);

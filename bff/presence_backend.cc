@@ -23,6 +23,45 @@
 namespace fleet::bff {
 namespace {
 
+// WatchPresence over gRPC. Open means device-online acknowledged the subscription in the
+// stream's initial metadata ("fleet-watch-subscribed: 1"); a device-online that does not is
+// treated as one whose stream failed to open.
+class GrpcPresenceWatch : public PresenceWatch {
+ public:
+  explicit GrpcPresenceWatch(presence::v1::DeviceOnline::Stub& stub) : stub_(stub) {}
+
+  absl::Status WaitOpen() override {
+    // The call starts here, not in the constructor, so that Cancel() can always reach it (a
+    // cancel before the start cancels the call as it starts).
+    reader_ = stub_.WatchPresence(&ctx_, presence::v1::WatchPresenceRequest());
+    reader_->WaitForInitialMetadata();
+    const auto& md = ctx_.GetServerInitialMetadata();
+    auto ack = md.find("fleet-watch-subscribed");
+    if (ack != md.end() && ack->second == "1") return absl::OkStatus();
+    absl::Status st = Finish();
+    if (!st.ok()) return st;
+    return status::MakeError(absl::StatusCode::kUnimplemented, "BACKEND_UNAVAILABLE",
+                             "device-online ended WatchPresence without acknowledging the subscription");
+  }
+  bool Next(presence::v1::PresenceTransition* out) override { return reader_ != nullptr && reader_->Read(out); }
+  void Cancel() override { ctx_.TryCancel(); }
+  absl::Status Finish() override {
+    if (reader_ == nullptr) return absl::FailedPreconditionError("WaitOpen() was not called");
+    if (!finished_) {
+      finish_ = reader_->Finish();
+      finished_ = true;
+    }
+    return status::FromGrpc(finish_);
+  }
+
+ private:
+  presence::v1::DeviceOnline::Stub& stub_;
+  grpc::ClientContext ctx_;
+  std::unique_ptr<grpc::ClientReader<presence::v1::PresenceTransition>> reader_;
+  bool finished_ = false;
+  grpc::Status finish_;
+};
+
 class GrpcPresenceBackend : public PresenceBackend {
  public:
   explicit GrpcPresenceBackend(std::shared_ptr<grpc::Channel> channel)
@@ -48,6 +87,8 @@ class GrpcPresenceBackend : public PresenceBackend {
       const presence::v1::ListPresenceHistoryRequest& req, const CallContext& call) override {
     return UnaryCall(*stub_, &presence::v1::DeviceOnline::Stub::ListPresenceHistory, req, call);
   }
+
+  std::unique_ptr<PresenceWatch> Watch() override { return std::make_unique<GrpcPresenceWatch>(*stub_); }
 
   absl::Status Ready() override {
     // A cheap call with a short deadline: the service's own readiness includes its backends.
@@ -102,6 +143,7 @@ class BatchingPresenceBackend : public PresenceBackend {
       const presence::v1::ListPresenceHistoryRequest& req, const CallContext& call) override {
     return inner_->ListHistory(req, call);
   }
+  std::unique_ptr<PresenceWatch> Watch() override { return inner_->Watch(); }
   absl::Status Ready() override { return inner_->Ready(); }
 
  private:

@@ -11,6 +11,22 @@
 
 namespace fleet::bff {
 
+// A live stream of every device's presence transitions (device-online WatchPresence).
+class PresenceWatch {
+ public:
+  virtual ~PresenceWatch() = default;
+  // Blocks until device-online has subscribed the stream: from then on every transition it
+  // learns of is delivered. An error when the stream could not be opened (then it is over).
+  virtual absl::Status WaitOpen() = 0;
+  // Blocks for the next transition; false once the stream has ended (Finish() says why).
+  virtual bool Next(presence::v1::PresenceTransition* out) = 0;
+  // From any thread: ends the stream, so that a blocked WaitOpen() or Next() returns.
+  virtual void Cancel() = 0;
+  // Why the stream ended; call it after Next() returned false or WaitOpen() failed (else it
+  // waits for the stream to end).
+  virtual absl::Status Finish() = 0;
+};
+
 // What the BFF needs from device-online. Thread-safe. Errors carry the service's reason.
 class PresenceBackend {
  public:
@@ -24,6 +40,8 @@ class PresenceBackend {
   // One device's presence transitions, newest first (device-online ListPresenceHistory).
   virtual absl::StatusOr<presence::v1::ListPresenceHistoryResponse> ListHistory(
       const presence::v1::ListPresenceHistoryRequest& req, const CallContext&) = 0;
+  // Starts a stream of every device's transitions (call WaitOpen() next).
+  virtual std::unique_ptr<PresenceWatch> Watch() = 0;
   // OK when device-online answers its health check.
   virtual absl::Status Ready() = 0;
 };
