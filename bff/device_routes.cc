@@ -236,7 +236,8 @@ http::Response DeviceRoutes::Overview(const http::Request& r, const std::string&
 
   std::string body = absl::StrCat(R"({"device":)", *rendered_.Render(req.name(), *device));
   if (presence.ok()) {
-    absl::StrAppend(&body, R"(,"presence":)", ToJsonText(*presence));
+    std::shared_ptr<const std::string> json = rendered_presence_.Render(presence_name, *presence);
+    absl::StrAppend(&body, R"(,"presence":)", json != nullptr ? *json : "{}");
   } else if (presence.status().code() != absl::StatusCode::kNotFound) {
     // Degraded: the device page still renders; the client sees why presence is missing.
     log::Warn("overview without presence", {{"device_id", id}, {"error", presence.status().message()}});

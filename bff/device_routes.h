@@ -46,6 +46,7 @@ class DeviceRoutes {
   const absl::Duration timeout_;
   const bool overview_in_sequence_;
   JsonRenderCache rendered_;  // GET /v1/devices/{id}: the JSON of each device's last version
+  JsonRenderCache rendered_presence_;  // :overview: the JSON of each device's last presence
   FanoutPool fanout_{32};     // :overview's parallel calls (2 per request)
 };
 
