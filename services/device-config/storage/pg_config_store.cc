@@ -67,7 +67,7 @@ ConfigTemplate RowToTemplate(const pqxx::row& row) {
   return t;
 }
 
-std::optional<ConfigState> ReadState(pqxx::work& tx, const std::string& id) {
+std::optional<ConfigState> ReadState(pqxx::transaction_base& tx, const std::string& id) {
   pqxx::result r = tx.exec_prepared(kState, id);
   if (r.empty()) return std::nullopt;
   ConfigState s;
@@ -221,7 +221,7 @@ absl::StatusOr<ConfigVersion> PgConfigStore::Append(const ConfigVersion& v, std:
 
 absl::StatusOr<std::optional<ConfigState>> PgConfigStore::GetState(std::string_view device_id) {
   std::optional<ConfigState> out;
-  absl::Status st = pool_.InTransaction([&](pqxx::work& tx) {
+  absl::Status st = pool_.Read([&](pqxx::nontransaction& tx) {
     out = ReadState(tx, std::string(device_id));
     return absl::OkStatus();
   });
@@ -232,7 +232,7 @@ absl::StatusOr<std::optional<ConfigState>> PgConfigStore::GetState(std::string_v
 absl::StatusOr<std::optional<ConfigVersion>> PgConfigStore::GetVersion(std::string_view device_id,
                                                                        int64_t version) {
   std::optional<ConfigVersion> out;
-  absl::Status st = pool_.InTransaction([&](pqxx::work& tx) {
+  absl::Status st = pool_.Read([&](pqxx::nontransaction& tx) {
     pqxx::result r = tx.exec_prepared(kVersion, std::string(device_id), version);
     if (!r.empty()) out = RowToVersion(r[0]);
     return absl::OkStatus();
@@ -244,7 +244,7 @@ absl::StatusOr<std::optional<ConfigVersion>> PgConfigStore::GetVersion(std::stri
 absl::StatusOr<ConfigStore::VersionPage> PgConfigStore::ListVersions(std::string_view device_id, int64_t before,
                                                                      int limit) {
   VersionPage page;
-  absl::Status st = pool_.InTransaction([&](pqxx::work& tx) {
+  absl::Status st = pool_.Read([&](pqxx::nontransaction& tx) {
     for (const auto& row : tx.exec_prepared(kVersions, std::string(device_id), before, limit + 1)) {
       if (static_cast<int>(page.items.size()) == limit) {
         page.more = true;
@@ -314,7 +314,7 @@ absl::StatusOr<ConfigTemplate> PgConfigStore::PutTemplate(const ConfigTemplate& 
 
 absl::StatusOr<std::optional<ConfigTemplate>> PgConfigStore::GetTemplate(std::string_view name) {
   std::optional<ConfigTemplate> out;
-  absl::Status st = pool_.InTransaction([&](pqxx::work& tx) {
+  absl::Status st = pool_.Read([&](pqxx::nontransaction& tx) {
     pqxx::result r = tx.exec_prepared(kTemplateGet, std::string(name));
     if (!r.empty()) out = RowToTemplate(r[0]);
     return absl::OkStatus();
@@ -337,7 +337,7 @@ absl::Status PgConfigStore::DeleteTemplate(std::string_view name, std::optional<
 
 absl::StatusOr<std::vector<ConfigTemplate>> PgConfigStore::ListTemplates() {
   std::vector<ConfigTemplate> out;
-  absl::Status st = pool_.InTransaction([&](pqxx::work& tx) {
+  absl::Status st = pool_.Read([&](pqxx::nontransaction& tx) {
     for (const auto& row : tx.exec_prepared(kTemplateList)) out.push_back(RowToTemplate(row));
     return absl::OkStatus();
   });

@@ -256,7 +256,7 @@ absl::Status PgDeviceRepo::Delete(std::string_view id, std::optional<int64_t> ex
 absl::StatusOr<DeviceRepo::Page> PgDeviceRepo::List(const filter::Expr* filter, std::string_view after_id,
                                                     int limit) {
   Page page;
-  absl::Status st = pool_.InTransaction([&](pqxx::work& tx) {
+  absl::Status st = pool_.Read([&](pqxx::nontransaction& tx) {
     pqxx::result rows;
     if (filter == nullptr) {
       rows = tx.exec_prepared(kList, std::string(after_id), limit + 1);
