@@ -34,6 +34,7 @@ NOTE=""
 CACHE_TTL=0s
 CONFIG_CACHE_TTL=0s
 PRESENCE_CACHE_TTL=0s
+CACHE_REFRESH_AHEAD=0s
 PRESENCE_BATCH=1
 LEASE_SLOTS=1
 EVENT_LOOPS=1
@@ -70,6 +71,8 @@ usage: bench/run bff [options]
                      part of :overview; default $CONFIG_CACHE_TTL = off)
   --presence_cache_ttl D  BFF --presence_cache_ttl (per-replica presence cache, kept fresh on
                      online/offline transitions by a WatchPresence stream; default $PRESENCE_CACHE_TTL = off)
+  --cache_refresh_ahead D  BFF --cache_refresh_ahead (entries of the three caches read within D of
+                     their expiry are re-read in the background, in batches; default $CACHE_REFRESH_AHEAD = off)
   --presence_batch N  BFF --presence_batch (concurrent presence reads of :overview share
                      BatchGetPresence calls of up to N devices; default $PRESENCE_BATCH = off)
   --lease_slots N     BFF --ratelimit_lease_slots (slot leases for busy keys; default $LEASE_SLOTS = off:
@@ -100,7 +103,7 @@ while [[ $# -gt 0 ]]; do
   shift
   if [[ "$arg" == --*=* ]]; then val="${arg#*=}" arg="${arg%%=*}" has_val=1; fi
   case "$arg" in
-    --devices|--connections|--duration|--warmup|--bff_threads|--wrk_threads|--rate|--overview_rate|--routes|--limits|--key_limits|--timeout|--note|--device_cache_ttl|--config_cache_ttl|--presence_cache_ttl|--presence_batch|--lease_slots|--bff_event_loops)
+    --devices|--connections|--duration|--warmup|--bff_threads|--wrk_threads|--rate|--overview_rate|--routes|--limits|--key_limits|--timeout|--note|--device_cache_ttl|--config_cache_ttl|--presence_cache_ttl|--cache_refresh_ahead|--presence_batch|--lease_slots|--bff_event_loops)
       if ((!has_val)); then
         [[ $# -ge 1 ]] || die "$arg needs a value"
         val="$1"
@@ -124,6 +127,7 @@ while [[ $# -gt 0 ]]; do
     --device_cache_ttl) CACHE_TTL="$val" ;;
     --config_cache_ttl) CONFIG_CACHE_TTL="$val" ;;
     --presence_cache_ttl) PRESENCE_CACHE_TTL="$val" ;;
+    --cache_refresh_ahead) CACHE_REFRESH_AHEAD="$val" ;;
     --presence_batch) PRESENCE_BATCH="$val" ;;
     --lease_slots) LEASE_SLOTS="$val" ;;
     --bff_event_loops) EVENT_LOOPS="$val" ;;
@@ -173,6 +177,8 @@ PSQL_BIN=/usr/lib/postgresql/15/bin/psql
 [[ "$CONFIG_CACHE_TTL" =~ ^0+(ms|s|m)$ ]] || NOTE="${NOTE:+$NOTE; }config cache $CONFIG_CACHE_TTL"
 [[ "$PRESENCE_CACHE_TTL" =~ ^[0-9]+(ms|s|m)$ ]] || die "--presence_cache_ttl must look like 0s, 500ms or 1s"
 [[ "$PRESENCE_CACHE_TTL" =~ ^0+(ms|s|m)$ ]] || NOTE="${NOTE:+$NOTE; }presence cache $PRESENCE_CACHE_TTL"
+[[ "$CACHE_REFRESH_AHEAD" =~ ^[0-9]+(ms|s|m)$ ]] || die "--cache_refresh_ahead must look like 0s, 500ms or 1s"
+[[ "$CACHE_REFRESH_AHEAD" =~ ^0+(ms|s|m)$ ]] || NOTE="${NOTE:+$NOTE; }refresh ahead $CACHE_REFRESH_AHEAD"
 is_uint "$PRESENCE_BATCH" && ((PRESENCE_BATCH >= 1 && PRESENCE_BATCH <= 1000)) || die "--presence_batch must be 1..1000"
 ((PRESENCE_BATCH == 1)) || NOTE="${NOTE:+$NOTE; }presence batches of up to $PRESENCE_BATCH"
 is_uint "$LEASE_SLOTS" && ((LEASE_SLOTS >= 1 && LEASE_SLOTS <= 1000)) || die "--lease_slots must be 1..1000"
@@ -270,6 +276,7 @@ start_bff() {
     --device_cache_ttl="$CACHE_TTL" --ratelimit_lease_slots="$LEASE_SLOTS" \
     --config_cache_ttl="$CONFIG_CACHE_TTL" --presence_batch="$PRESENCE_BATCH" \
     --presence_cache_ttl="$PRESENCE_CACHE_TTL" \
+    --cache_refresh_ahead="$CACHE_REFRESH_AHEAD" \
     --event_loops="$EVENT_LOOPS" \
     </dev/null >"$RUN_DIR/bff.out" 2>"$log" &
   BFF_PID=$!

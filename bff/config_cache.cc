@@ -2,14 +2,33 @@
 
 #include <string>
 #include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 
 namespace fleet::bff {
 
 using config::v1::DeviceConfig;
 
 CachingConfigBackend::CachingConfigBackend(std::unique_ptr<ConfigBackend> inner, TtlCacheOptions options,
-                                           Clock& clock)
-    : inner_(std::move(inner)), cache_(options, clock) {}
+                                           Clock& clock, CacheRefresherOptions refresher)
+    : inner_(std::move(inner)), cache_(options, clock) {
+  if (options.ttl <= absl::ZeroDuration() || options.refresh_ahead <= absl::ZeroDuration()) return;
+  refresher_ = std::make_unique<CacheRefresher>(refresher, [this](const std::vector<std::string>& ids) {
+    cache_.Refresh(ids, [this](const std::vector<std::string>& ids)
+                            -> absl::StatusOr<std::vector<std::pair<std::string, DeviceConfig>>> {
+      std::vector<std::pair<std::string, DeviceConfig>> out;
+      for (const std::string& id : ids) {
+        config::v1::GetDeviceConfigRequest req;
+        req.set_device(absl::StrCat("devices/", id));
+        absl::StatusOr<DeviceConfig> c = inner_->GetDeviceConfig(req, CacheRefreshCall());
+        if (c.ok()) out.emplace_back(id, *std::move(c));
+      }
+      return out;
+    });
+  });
+  cache_.SetRefreshSink([this](const std::string& id) { refresher_->Add(id); });
+}
 
 absl::StatusOr<DeviceConfig> CachingConfigBackend::GetDeviceConfig(const config::v1::GetDeviceConfigRequest& req,
                                                                    const CallContext& call) {

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "bff/cache_refresher.h"
 #include "bff/config_backend.h"
 #include "bff/ttl_cache.h"
 #include "libs/clock/clock.h"
@@ -18,7 +19,11 @@ namespace fleet::bff {
 // Thread-safe.
 class CachingConfigBackend : public ConfigBackend {
  public:
-  CachingConfigBackend(std::unique_ptr<ConfigBackend> inner, TtlCacheOptions options, Clock& clock);
+  // With options.refresh_ahead > 0, configs read within that window before their expiry are
+  // re-read in the background (one GetDeviceConfig each: there is no batch read), per
+  // `refresher` (see CacheRefresher).
+  CachingConfigBackend(std::unique_ptr<ConfigBackend> inner, TtlCacheOptions options, Clock& clock,
+                       CacheRefresherOptions refresher = {});
 
   absl::StatusOr<config::v1::DeviceConfig> GetDeviceConfig(const config::v1::GetDeviceConfigRequest& req,
                                                            const CallContext&) override;
@@ -43,10 +48,13 @@ class CachingConfigBackend : public ConfigBackend {
   absl::Status Ready() override;
 
   TtlCacheStats stats() const;
+  // Null when refresh-ahead is off.
+  const CacheRefresher* refresher() const { return refresher_.get(); }
 
  private:
   std::unique_ptr<ConfigBackend> inner_;
   TtlCache<config::v1::DeviceConfig> cache_;
+  std::unique_ptr<CacheRefresher> refresher_;  // last: stopped before what it uses
 };
 
 }  // namespace fleet::bff

@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "absl/time/clock.h"
 #include "bff/api_test_support.h"
 #include "gtest/gtest.h"
 #include "libs/clock/fake_clock.h"
@@ -44,6 +45,28 @@ class ConfigCacheTest : public ::testing::Test {
   Counting* inner_ = nullptr;
   std::unique_ptr<CachingConfigBackend> cache_;
 };
+
+TEST(ConfigCacheRefreshTest, ConfigsReadNearExpiryAreReReadInTheBackground) {
+  FakeClock clock;
+  auto inner = std::make_unique<Counting>();
+  Counting* counting = inner.get();
+  CachingConfigBackend cache(std::move(inner), TtlCacheOptions{.ttl = absl::Seconds(5), .refresh_ahead = absl::Seconds(2)},
+                             clock, CacheRefresherOptions{.interval = absl::Milliseconds(1)});
+  auto get = [&] {
+    config::v1::GetDeviceConfigRequest r;
+    r.set_device("devices/gw-1");
+    return cache.GetDeviceConfig(r, {});
+  };
+  ASSERT_EQ(get()->reported_version(), 2);
+  counting->reported = 3;
+  clock.Advance(absl::Seconds(4));
+  EXPECT_EQ(get()->reported_version(), 2);  // 1 s left: served, and queued
+  for (int i = 0; i < 10'000 && cache.stats().refreshed < 1; ++i) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_EQ(cache.stats().refreshed, 1);
+  clock.Advance(absl::Seconds(3));  // past the first read's expiry
+  EXPECT_EQ(get()->reported_version(), 3);
+  EXPECT_EQ(counting->gets, 2);  // the first read and the background one
+}
 
 TEST_F(ConfigCacheTest, ServesReadsWithinTtlThenSeesWhatTheDeviceReported) {
   ASSERT_EQ(Get("devices/gw-1")->reported_version(), 2);

@@ -47,6 +47,7 @@ struct Config {
   absl::Duration config_cache_ttl = absl::ZeroDuration();  // 0 = every config read asks device-config
   int64_t presence_batch = 1;  // most devices per shared BatchGetPresence; 1 = off
   absl::Duration presence_cache_ttl = absl::ZeroDuration();
+  absl::Duration cache_refresh_ahead = absl::ZeroDuration();  // 0 = entries are re-read only on a miss
   // Access control.
   std::string auth = "enabled";  // "disabled": development only, everyone is an admin
   std::string pg_url;            // the BFF's own database (fleet_bff)
@@ -120,6 +121,15 @@ struct Config {
       return absl::InvalidArgumentError("--presence_batch must be 1..1000");
     if (presence_cache_ttl < absl::ZeroDuration() || presence_cache_ttl > absl::Minutes(1))
       return absl::InvalidArgumentError("--presence_cache_ttl must be 0..1m");
+    if (cache_refresh_ahead < absl::ZeroDuration())
+      return absl::InvalidArgumentError("--cache_refresh_ahead must be >= 0");
+    for (absl::Duration ttl : {device_cache_ttl, config_cache_ttl, presence_cache_ttl}) {
+      // Entries live ttl/2..ttl (jitter 0.5): a longer window would re-read some on their first hit.
+      if (ttl > absl::ZeroDuration() && cache_refresh_ahead >= ttl / 2)
+        return absl::InvalidArgumentError(
+            "--cache_refresh_ahead must be less than half of each cache TTL in use (--device_cache_ttl, "
+            "--config_cache_ttl, --presence_cache_ttl)");
+    }
     return absl::OkStatus();
   }
 };
@@ -158,6 +168,11 @@ int Main(int argc, char** argv) {
                  "this long, while a WatchPresence stream drops a device's entry on each of its online/offline "
                  "transitions (so the state is as fresh as that stream; last_seen_time and board parameters may "
                  "be up to the TTL old). While the stream is down nothing is served from the cache; 0 = off");
+  flags.Duration("cache_refresh_ahead", &cfg.cache_refresh_ahead,
+                 "for the device, config and presence caches: an entry read when less than this is left before it "
+                 "expires is still served, and re-read in the background (devices and presence 100 per "
+                 "BatchGet call, configs one by one, every 100 ms), so devices read often never miss on the "
+                 "request path; staleness stays bounded by each TTL. Less than half of each TTL; 0 = off");
   flags.String("auth", &cfg.auth,
                "enabled | disabled (DEVELOPMENT ONLY: no sign-in, every request is the admin local-admin)");
   flags.String("pg_url", &cfg.pg_url, "PostgreSQL URL of the BFF's database fleet_bff (users, sessions, keys, audit)");
@@ -203,14 +218,18 @@ int Main(int argc, char** argv) {
   std::unique_ptr<PresenceBackend> presence = std::make_unique<CachingPresenceBackend>(
       NewBatchingPresenceBackend(NewGrpcPresenceBackend(cfg.device_online),
                                  {.max_batch = static_cast<size_t>(cfg.presence_batch)}),
-      PresenceCacheOptions{.cache = {.ttl = cfg.presence_cache_ttl, .ttl_jitter = 0.5}}, cache_clock);
+      PresenceCacheOptions{
+          .cache = {.ttl = cfg.presence_cache_ttl, .ttl_jitter = 0.5, .refresh_ahead = cfg.cache_refresh_ahead}},
+      cache_clock);
   std::unique_ptr<RegistryBackend> device_config = std::make_unique<CachingRegistryBackend>(
       cfg.device_config.empty() ? NewUnconfiguredRegistryBackend() : NewGrpcRegistryBackend(cfg.device_config),
-      RegistryCacheOptions{.ttl = cfg.device_cache_ttl, .ttl_jitter = 0.5}, cache_clock);
+      RegistryCacheOptions{.ttl = cfg.device_cache_ttl, .ttl_jitter = 0.5, .refresh_ahead = cfg.cache_refresh_ahead},
+      cache_clock);
   // DeviceConfigService is served by the same device-config process, on the same address.
   std::unique_ptr<ConfigBackend> config_versions = std::make_unique<CachingConfigBackend>(
       cfg.device_config.empty() ? NewUnconfiguredConfigBackend() : NewGrpcConfigBackend(cfg.device_config),
-      TtlCacheOptions{.ttl = cfg.config_cache_ttl, .ttl_jitter = 0.5}, cache_clock);
+      TtlCacheOptions{.ttl = cfg.config_cache_ttl, .ttl_jitter = 0.5, .refresh_ahead = cfg.cache_refresh_ahead},
+      cache_clock);
   std::unique_ptr<TunnelBackend> tunnel =
       cfg.tunnel.empty() ? NewUnconfiguredTunnelBackend() : NewGrpcTunnelBackend(cfg.tunnel);
   if (cfg.device_config.empty()) log::Warn("--device_config not set: device and config routes answer 503", {});

@@ -1,7 +1,9 @@
 #include "bff/presence_cache.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
@@ -22,7 +24,26 @@ std::string DeviceIdOf(absl::string_view name) {
 CachingPresenceBackend::CachingPresenceBackend(std::unique_ptr<PresenceBackend> inner, PresenceCacheOptions options,
                                                Clock& clock)
     : inner_(std::move(inner)), options_(options), cache_(options.cache, clock) {
-  if (options_.cache.ttl > absl::ZeroDuration()) thread_ = std::thread([this] { WatchLoop(); });
+  if (options_.cache.ttl <= absl::ZeroDuration()) return;
+  if (options_.cache.refresh_ahead > absl::ZeroDuration()) {
+    refresher_ = std::make_unique<CacheRefresher>(options_.refresher, [this](const std::vector<std::string>& ids) {
+      // Entries are served only while watching; nothing to keep fresh otherwise.
+      if (!watching_.load()) return;
+      cache_.Refresh(ids, [this](const std::vector<std::string>& ids)
+                              -> absl::StatusOr<std::vector<std::pair<std::string, presence::v1::Presence>>> {
+        presence::v1::BatchGetPresenceRequest req;
+        for (const std::string& id : ids) req.add_device_ids(id);
+        absl::StatusOr<presence::v1::BatchGetPresenceResponse> resp = inner_->BatchGet(req, CacheRefreshCall());
+        if (!resp.ok()) return resp.status();
+        std::vector<std::pair<std::string, presence::v1::Presence>> out;
+        out.reserve(resp->presences_size());
+        for (presence::v1::Presence& p : *resp->mutable_presences()) out.emplace_back(p.device_id(), std::move(p));
+        return out;
+      });
+    });
+    cache_.SetRefreshSink([this](const std::string& id) { refresher_->Add(id); });
+  }
+  thread_ = std::thread([this] { WatchLoop(); });
 }
 
 CachingPresenceBackend::~CachingPresenceBackend() {

@@ -8,6 +8,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "bff/cache_refresher.h"
 #include "bff/presence_backend.h"
 #include "bff/ttl_cache.h"
 #include "libs/clock/clock.h"
@@ -20,6 +21,9 @@ struct PresenceCacheOptions {
   // Waits between attempts to open the watch, doubling from retry_min up to retry_max.
   absl::Duration retry_min = absl::Milliseconds(100);
   absl::Duration retry_max = absl::Seconds(5);
+  // With cache.refresh_ahead > 0: how devices read near their entry's expiry are re-read in the
+  // background (BatchGetPresence).
+  CacheRefresherOptions refresher;
 };
 
 // A PresenceBackend that serves Get (one device's presence) from a per-replica cache, kept
@@ -54,6 +58,8 @@ class CachingPresenceBackend : public PresenceBackend {
   // Times the watch was opened.
   int64_t watch_opens() const { return opens_.load(); }
   TtlCacheStats stats() const { return cache_.stats(); }
+  // Null when refresh-ahead is off.
+  const CacheRefresher* refresher() const { return refresher_.get(); }
 
  private:
   void WatchLoop();
@@ -67,6 +73,7 @@ class CachingPresenceBackend : public PresenceBackend {
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   PresenceWatch* current_ ABSL_GUARDED_BY(mu_) = nullptr;  // the stream being opened or read
   std::thread thread_;
+  std::unique_ptr<CacheRefresher> refresher_;  // last: stopped before what it uses
 };
 
 }  // namespace fleet::bff

@@ -1,5 +1,6 @@
 #include "bff/presence_cache.h"
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <map>
@@ -97,12 +98,23 @@ class Scripted : public testing::FakePresence {
     p.mutable_last_seen_time()->set_seconds(last_seen);
     return p;
   }
+  absl::StatusOr<presence::v1::BatchGetPresenceResponse> BatchGet(const presence::v1::BatchGetPresenceRequest& req,
+                                                                  const CallContext&) override {
+    ++batch_gets;
+    presence::v1::BatchGetPresenceResponse r;
+    for (const std::string& id : req.device_ids()) {
+      absl::StatusOr<Presence> p = Answer(id);
+      if (p.ok()) *r.add_presences() = *p;
+    }
+    return r;
+  }
   std::unique_ptr<PresenceWatch> Watch() override { return std::make_unique<FeedWatch>(feed); }
 
   Feed feed;
   std::map<std::string, presence::v1::State> states{{"gw-1", ONLINE}, {"gw-2", ONLINE}};
   int64_t last_seen = 100;
   int gets = 0;
+  std::atomic<int> batch_gets{0};
   std::function<void()> during_read;  // run once, while a read is "on the wire"
 };
 
@@ -116,7 +128,7 @@ bool Eventually(const std::function<bool()>& cond) {
 
 class PresenceCacheTest : public ::testing::Test {
  protected:
-  void Start(Feed::Open open = Feed::Open::kAccept) {
+  void Start(Feed::Open open = Feed::Open::kAccept, absl::Duration refresh_ahead = absl::ZeroDuration()) {
     auto inner = std::make_unique<Scripted>();
     inner_ = inner.get();
     {
@@ -125,9 +137,10 @@ class PresenceCacheTest : public ::testing::Test {
     }
     cache_ = std::make_unique<CachingPresenceBackend>(
         std::move(inner),
-        PresenceCacheOptions{.cache = {.ttl = absl::Seconds(5)},
+        PresenceCacheOptions{.cache = {.ttl = absl::Seconds(5), .refresh_ahead = refresh_ahead},
                              .retry_min = absl::Milliseconds(1),
-                             .retry_max = absl::Milliseconds(5)},
+                             .retry_max = absl::Milliseconds(5),
+                             .refresher = {.interval = absl::Milliseconds(1)}},
         clock_);
   }
   void StartWatching() {
@@ -160,6 +173,20 @@ class PresenceCacheTest : public ::testing::Test {
   Scripted* inner_ = nullptr;
   std::unique_ptr<CachingPresenceBackend> cache_;
 };
+
+TEST_F(PresenceCacheTest, RefreshAheadReReadsDevicesNearExpiryWithBatchGet) {
+  Start(Feed::Open::kAccept, absl::Seconds(2));
+  ASSERT_TRUE(Eventually([&] { return cache_->watching(); }));
+  ASSERT_EQ(Get("gw-1")->last_seen_time().seconds(), 100);
+  inner_->last_seen = 200;
+  clock_.Advance(absl::Seconds(4));
+  EXPECT_EQ(Get("gw-1")->last_seen_time().seconds(), 100);  // 1 s left: served, and queued
+  ASSERT_TRUE(Eventually([&] { return cache_->stats().refreshed == 1; }));
+  EXPECT_EQ(inner_->batch_gets.load(), 1);
+  clock_.Advance(absl::Seconds(3));  // past the first read's expiry
+  EXPECT_EQ(Get("gw-1")->last_seen_time().seconds(), 200);
+  EXPECT_EQ(inner_->gets, 1);
+}
 
 TEST_F(PresenceCacheTest, ServesReadsWithinTtlWhileWatching) {
   StartWatching();

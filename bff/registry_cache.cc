@@ -2,12 +2,30 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace fleet::bff {
 
 CachingRegistryBackend::CachingRegistryBackend(std::unique_ptr<RegistryBackend> inner,
-                                               RegistryCacheOptions options, Clock& clock)
-    : inner_(std::move(inner)), cache_(options, clock) {}
+                                               RegistryCacheOptions options, Clock& clock,
+                                               CacheRefresherOptions refresher)
+    : inner_(std::move(inner)), cache_(options, clock) {
+  if (options.ttl <= absl::ZeroDuration() || options.refresh_ahead <= absl::ZeroDuration()) return;
+  refresher_ = std::make_unique<CacheRefresher>(refresher, [this](const std::vector<std::string>& ids) {
+    cache_.Refresh(ids, [this](const std::vector<std::string>& ids)
+                            -> absl::StatusOr<std::vector<std::pair<std::string, config::v1::Device>>> {
+      config::v1::BatchGetDevicesRequest req;
+      for (const std::string& id : ids) req.add_names(id);
+      absl::StatusOr<config::v1::BatchGetDevicesResponse> resp = inner_->BatchGet(req, CacheRefreshCall());
+      if (!resp.ok()) return resp.status();
+      std::vector<std::pair<std::string, config::v1::Device>> out;
+      out.reserve(resp->devices_size());
+      for (config::v1::Device& d : *resp->mutable_devices()) out.emplace_back(d.id(), std::move(d));
+      return out;
+    });
+  });
+  cache_.SetRefreshSink([this](const std::string& id) { refresher_->Add(id); });
+}
 
 absl::StatusOr<config::v1::Device> CachingRegistryBackend::Get(const config::v1::GetDeviceRequest& req,
                                                                const CallContext& call) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "bff/cache_refresher.h"
 #include "bff/registry_backend.h"
 #include "bff/ttl_cache.h"
 #include "libs/clock/clock.h"
@@ -21,7 +22,10 @@ using RegistryCacheStats = TtlCacheStats;
 // reads are cached: NOT_FOUND and errors always go to device-config. Thread-safe.
 class CachingRegistryBackend : public RegistryBackend {
  public:
-  CachingRegistryBackend(std::unique_ptr<RegistryBackend> inner, RegistryCacheOptions options, Clock& clock);
+  // With options.refresh_ahead > 0, devices read within that window before their expiry are
+  // re-read in the background with BatchGetDevices, per `refresher` (see CacheRefresher).
+  CachingRegistryBackend(std::unique_ptr<RegistryBackend> inner, RegistryCacheOptions options, Clock& clock,
+                         CacheRefresherOptions refresher = {});
 
   absl::StatusOr<config::v1::Device> Create(const config::v1::CreateDeviceRequest& req,
                                             const CallContext&) override;
@@ -38,10 +42,13 @@ class CachingRegistryBackend : public RegistryBackend {
   absl::Status Ready() override;
 
   RegistryCacheStats stats() const;
+  // Null when refresh-ahead is off.
+  const CacheRefresher* refresher() const { return refresher_.get(); }
 
  private:
   std::unique_ptr<RegistryBackend> inner_;
   TtlCache<config::v1::Device> cache_;
+  std::unique_ptr<CacheRefresher> refresher_;  // last: stopped before what it uses
 };
 
 }  // namespace fleet::bff

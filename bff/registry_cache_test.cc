@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "bff/api_test_support.h"
 #include "gtest/gtest.h"
 #include "libs/clock/fake_clock.h"
@@ -34,6 +36,7 @@ class Counting : public RegistryBackend {
   }
   absl::StatusOr<config::v1::BatchGetDevicesResponse> BatchGet(const config::v1::BatchGetDevicesRequest& r,
                                                                const CallContext& c) override {
+    ++batch_gets;
     return fake_.BatchGet(r, c);
   }
   absl::StatusOr<config::v1::ImportDevicesResponse> Import(const config::v1::ImportDevicesRequest& r,
@@ -43,6 +46,7 @@ class Counting : public RegistryBackend {
   absl::Status Ready() override { return fake_.Ready(); }
 
   std::atomic<int> gets{0};
+  std::atomic<int> batch_gets{0};
 
  private:
   FakeRegistry& fake_;
@@ -171,6 +175,46 @@ TEST_F(RegistryCacheTest, FullCacheStartsOverInsteadOfGrowing) {
   EXPECT_EQ(counting_->gets.load(), before);
   ASSERT_TRUE(Get("gw-1").ok());
   EXPECT_EQ(counting_->gets.load(), before + 1);
+}
+
+TEST(RegistryCacheRefreshTest, DevicesReadNearExpiryAreReReadInTheBackgroundWithBatchGet) {
+  FakeRegistry fake;
+  FakeClock clock{absl::FromUnixSeconds(1'700'000'000)};
+  auto counting = std::make_unique<Counting>(fake);
+  Counting* inner = counting.get();
+  CachingRegistryBackend cache(std::move(counting),
+                               RegistryCacheOptions{.ttl = absl::Seconds(10), .refresh_ahead = absl::Seconds(3)},
+                               clock, CacheRefresherOptions{.interval = absl::Milliseconds(1)});
+  for (const char* id : {"gw-1", "gw-2"}) {
+    config::v1::CreateDeviceRequest c;
+    c.mutable_device()->set_id(id);
+    c.mutable_device()->set_display_name("before");
+    ASSERT_TRUE(fake.Create(c, {}).ok());
+  }
+  auto get = [&](const std::string& id) {
+    config::v1::GetDeviceRequest r;
+    r.set_name(id);
+    return cache.Get(r, {});
+  };
+  ASSERT_TRUE(get("gw-1").ok());
+  ASSERT_TRUE(get("gw-2").ok());
+  // Changed behind the cache's back (as through another replica).
+  for (const char* id : {"gw-1", "gw-2"}) {
+    config::v1::UpdateDeviceRequest u;
+    u.mutable_device()->set_name(absl::StrCat("devices/", id));
+    u.mutable_device()->set_display_name("after");
+    ASSERT_TRUE(fake.Update(u, {}).ok());
+  }
+  clock.Advance(absl::Seconds(8));
+  EXPECT_EQ(get("gw-1")->display_name(), "before");  // in the window: served, and queued
+  for (int i = 0; i < 10'000 && cache.stats().refreshed < 1; ++i) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_EQ(cache.stats().refreshed, 1);
+  EXPECT_EQ(inner->batch_gets.load(), 1);
+  clock.Advance(absl::Seconds(5));  // past the first read's expiry
+  EXPECT_EQ(get("gw-1")->display_name(), "after");  // the refreshed entry
+  EXPECT_EQ(inner->gets.load(), 2);                  // only the two first reads missed
+  EXPECT_EQ(get("gw-2")->display_name(), "after");  // not read in its window: expired, a miss
+  EXPECT_EQ(inner->gets.load(), 3);
 }
 
 }  // namespace

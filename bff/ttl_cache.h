@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -27,12 +29,19 @@ struct TtlCacheOptions {
   // time instead of at once, which would send a wave of reads to the service and hold request
   // threads all together. Never makes an entry live longer than ttl.
   double ttl_jitter = 0;
+  // > 0: a hit on an entry with less than this left before its expiry is still served, and the
+  // key is handed once to the refresh sink (SetRefreshSink), which re-reads it in the background
+  // (in batches) and stores the answer through Refresh(): keys read often never miss on the
+  // request path. Never lengthens an entry's life; keys not read within the window expire.
+  absl::Duration refresh_ahead = absl::ZeroDuration();
 };
 
 // Counters of a cache (for metrics and tests).
 struct TtlCacheStats {
   int64_t hits = 0;
   int64_t misses = 0;
+  int64_t refreshed = 0;       // entries stored again by Refresh()
+  int64_t refresh_failed = 0;  // keys a Refresh() could not re-read (entry kept until it expires)
 };
 
 // A device's cache key: "devices/{id}" and a bare id name the same device.
@@ -57,15 +66,25 @@ class TtlCache {
     uint64_t generation;
     absl::Time fetched;
     {
-      absl::MutexLock lock(&mu_);
+      absl::ReleasableMutexLock lock(&mu_);
       auto it = entries_.find(key);
-      if (it != entries_.end() && clock_.Now() < it->second.expires) {
+      const absl::Time now = clock_.Now();
+      if (it != entries_.end() && now < it->second.expires) {
         ++stats_.hits;
-        return it->second.value;
+        Entry& e = it->second;
+        if (options_.refresh_ahead <= absl::ZeroDuration() || e.refresh_pending || !refresh_sink_ ||
+            e.expires - now >= options_.refresh_ahead) {
+          return e.value;
+        }
+        e.refresh_pending = true;
+        V value = e.value;
+        lock.Release();
+        refresh_sink_(key);
+        return value;
       }
       ++stats_.misses;
       generation = generation_;
-      fetched = clock_.Now();
+      fetched = now;
     }
     absl::StatusOr<V> value = fetch();
     if (value.ok()) {
@@ -77,6 +96,44 @@ class TtlCache {
       }
     }
     return value;
+  }
+
+  // Where keys due for a refresh go (see TtlCacheOptions::refresh_ahead). Called outside the
+  // cache's lock, on the reading thread: it must be quick (e.g. queue the key). Set before use.
+  void SetRefreshSink(std::function<void(const std::string&)> sink) { refresh_sink_ = std::move(sink); }
+
+  // Re-reads `keys` (handed to the refresh sink) with fetch(keys), which returns the values it
+  // found as absl::StatusOr<std::vector<std::pair<std::string, V>>>, and stores each one unless
+  // an Invalidate() happened meanwhile. A key fetch leaves out, or an error, keeps its entry
+  // until it expires (it may be handed to the sink again).
+  template <typename BatchFetch>
+  void Refresh(const std::vector<std::string>& keys, BatchFetch fetch) {
+    if (keys.empty()) return;
+    uint64_t generation;
+    absl::Time fetched;
+    {
+      absl::MutexLock lock(&mu_);
+      generation = generation_;
+      fetched = clock_.Now();
+    }
+    auto values = fetch(keys);
+    absl::MutexLock lock(&mu_);
+    size_t stored = 0;
+    if (values.ok() && generation_ == generation) {
+      for (auto& [key, value] : *values) {
+        auto it = entries_.find(key);
+        if (it == entries_.end() && entries_.size() >= options_.max_entries) continue;
+        entries_[key] = Entry{std::move(value), fetched + TtlOf(key)};
+        ++stored;
+      }
+    }
+    stats_.refreshed += static_cast<int64_t>(stored);
+    stats_.refresh_failed += static_cast<int64_t>(keys.size() - std::min(stored, keys.size()));
+    // Keys not stored may be handed over again by a later hit.
+    for (const std::string& key : keys) {
+      auto it = entries_.find(key);
+      if (it != entries_.end()) it->second.refresh_pending = false;
+    }
   }
 
   // After a write: drops the key's entry (every entry when key is null) and keeps reads that
@@ -99,7 +156,8 @@ class TtlCache {
  private:
   struct Entry {
     V value;
-    absl::Time expires;  // fetched + TtlOf(key)
+    absl::Time expires;            // fetched + TtlOf(key)
+    bool refresh_pending = false;  // handed to the refresh sink, not yet refreshed
   };
 
   absl::Duration TtlOf(const std::string& key) const {
@@ -116,6 +174,7 @@ class TtlCache {
   // Bumped by every Invalidate(); a read that started under another generation does not store.
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   TtlCacheStats stats_ ABSL_GUARDED_BY(mu_);
+  std::function<void(const std::string&)> refresh_sink_;
 };
 
 }  // namespace fleet::bff

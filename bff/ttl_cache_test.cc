@@ -1,0 +1,103 @@
+#include "bff/ttl_cache.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libs/clock/fake_clock.h"
+
+namespace fleet::bff {
+namespace {
+
+using ::testing::ElementsAre;
+using Values = absl::StatusOr<std::vector<std::pair<std::string, int>>>;
+
+class TtlCacheRefreshTest : public ::testing::Test {
+ protected:
+  TtlCacheRefreshTest() {
+    cache_.SetRefreshSink([this](const std::string& key) { handed_.push_back(key); });
+  }
+  // Reads `key`; a miss answers `fresh` and counts a fetch.
+  int Get(const std::string& key, int fresh) {
+    return *cache_.Get(key, [&]() -> absl::StatusOr<int> {
+      ++fetches_;
+      return fresh;
+    });
+  }
+
+  FakeClock clock_;
+  TtlCache<int> cache_{{.ttl = absl::Seconds(10), .refresh_ahead = absl::Seconds(3)}, clock_};
+  std::vector<std::string> handed_;
+  int fetches_ = 0;
+};
+
+TEST_F(TtlCacheRefreshTest, AHitInTheWindowBeforeExpiryIsServedAndHandsTheKeyOverOnce) {
+  EXPECT_EQ(Get("k", 1), 1);
+  clock_.Advance(absl::Seconds(7));  // exactly 3 s left: not yet in the window
+  EXPECT_EQ(Get("k", 2), 1);
+  EXPECT_TRUE(handed_.empty());
+  clock_.Advance(absl::Milliseconds(1));
+  EXPECT_EQ(Get("k", 2), 1);
+  EXPECT_EQ(Get("k", 2), 1);
+  EXPECT_THAT(handed_, ElementsAre("k"));
+  EXPECT_EQ(fetches_, 1);
+}
+
+TEST_F(TtlCacheRefreshTest, RefreshStoresTheNewValueWithAFullLife) {
+  Get("k", 1);
+  clock_.Advance(absl::Seconds(8));
+  Get("k", 1);
+  cache_.Refresh({"k"}, [](const std::vector<std::string>& keys) {
+    EXPECT_THAT(keys, ElementsAre("k"));
+    return Values(std::vector<std::pair<std::string, int>>{{"k", 5}});
+  });
+  clock_.Advance(absl::Seconds(9));  // 17 s after the first read, 9 s after the refresh
+  EXPECT_EQ(Get("k", 9), 5);
+  EXPECT_EQ(fetches_, 1);
+  EXPECT_EQ(cache_.stats().refreshed, 1);
+  // The refreshed entry may be handed over again in its own window.
+  EXPECT_THAT(handed_, ElementsAre("k", "k"));
+}
+
+TEST_F(TtlCacheRefreshTest, AnInvalidateDuringTheRefreshKeepsItsAnswerOut) {
+  Get("k", 1);
+  clock_.Advance(absl::Seconds(8));
+  Get("k", 1);
+  cache_.Refresh({"k"}, [&](const std::vector<std::string>&) {
+    const std::string key = "k";
+    cache_.Invalidate(&key);  // a write while the refresh was on its way
+    return Values(std::vector<std::pair<std::string, int>>{{"k", 5}});
+  });
+  EXPECT_EQ(Get("k", 7), 7);  // a miss: read again, not the refresh's answer
+  EXPECT_EQ(fetches_, 2);
+  EXPECT_EQ(cache_.stats().refreshed, 0);
+  EXPECT_EQ(cache_.stats().refresh_failed, 1);
+}
+
+TEST_F(TtlCacheRefreshTest, AFailedRefreshKeepsTheEntryAndMayHandItOverAgain) {
+  Get("k", 1);
+  clock_.Advance(absl::Seconds(8));
+  Get("k", 1);
+  cache_.Refresh({"k"}, [](const std::vector<std::string>&) { return Values(absl::UnavailableError("down")); });
+  EXPECT_EQ(Get("k", 2), 1);  // still served until it expires
+  EXPECT_THAT(handed_, ElementsAre("k", "k"));
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_EQ(Get("k", 2), 2);  // expired: read on the request path
+  EXPECT_EQ(cache_.stats().refresh_failed, 1);
+}
+
+TEST(TtlCacheTest, WithoutRefreshAheadNothingIsHandedOver) {
+  FakeClock clock;
+  TtlCache<int> cache({.ttl = absl::Seconds(10)}, clock);
+  int handed = 0;
+  cache.SetRefreshSink([&](const std::string&) { ++handed; });
+  (void)cache.Get("k", [] { return absl::StatusOr<int>(1); });
+  clock.Advance(absl::Seconds(9));
+  EXPECT_EQ(*cache.Get("k", [] { return absl::StatusOr<int>(2); }), 1);
+  EXPECT_EQ(handed, 0);
+}
+
+}  // namespace
+}  // namespace fleet::bff
