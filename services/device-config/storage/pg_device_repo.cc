@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "libs/pg/array.h"
 #include "rapidjson/document.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
@@ -69,22 +70,6 @@ Device RowToDevice(const pqxx::row& row) {
   d.update_time = absl::FromUnixMicros(row[7].as<int64_t>());
   d.revision = row[8].as<int64_t>();
   return d;
-}
-
-// A PostgreSQL text[] literal.
-std::string TextArray(absl::Span<const std::string> values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
 }
 
 // The rows of one import chunk as a JSON array for jsonb_to_recordset.
@@ -209,7 +194,7 @@ absl::StatusOr<std::vector<Device>> PgDeviceRepo::BatchGet(absl::Span<const std:
   if (ids.empty()) return out;
   absl::flat_hash_map<std::string, Device> found;
   absl::Status st = pool_.Read([&](pqxx::nontransaction& tx) {
-    for (const auto& row : tx.exec_prepared(kBatchGet, TextArray(ids))) {
+    for (const auto& row : tx.exec_prepared(kBatchGet, pg::TextArray(ids))) {
       Device d = RowToDevice(row);
       std::string id = d.id;
       found.emplace(std::move(id), std::move(d));

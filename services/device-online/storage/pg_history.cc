@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "libs/pg/array.h"
 
 namespace fleet::online {
 namespace {
@@ -11,22 +12,6 @@ namespace {
 constexpr char kInsert[] = "presence_history_insert";
 constexpr char kForDevice[] = "presence_history_for_device";
 constexpr char kPage[] = "presence_history_page";
-
-// A PostgreSQL array literal of text values: {"a","b\"c"}.
-std::string TextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
 
 std::string Micros(absl::Time t) { return std::to_string(absl::ToUnixMicros(t)); }
 
@@ -93,8 +78,8 @@ absl::Status PgPresenceHistory::Publish(absl::Span<const Transition> transitions
     return "{" + absl::StrJoin(v, ",") + "}";
   };
   return pool_.InTransaction([&](pqxx::work& tx) {
-    tx.exec_prepared(kInsert, TextArray(ids), TextArray(devices), TextArray(states), bigints(at),
-                     bigints(last_seen), TextArray(causes));
+    tx.exec_prepared(kInsert, pg::TextArray(ids), pg::TextArray(devices), pg::TextArray(states), bigints(at),
+                     bigints(last_seen), pg::TextArray(causes));
     return absl::OkStatus();
   });
 }
