@@ -20,6 +20,10 @@ class GrpcConfigBackend : public ConfigBackend {
                                                    const CallContext& call) override {
     return UnaryCall(*stub_, &Stub::GetDeviceConfig, req, call);
   }
+  absl::StatusOr<v1::BatchGetDeviceConfigsResponse> BatchGetDeviceConfigs(const v1::BatchGetDeviceConfigsRequest& req,
+                                                                          const CallContext& call) override {
+    return UnaryCall(*stub_, &Stub::BatchGetDeviceConfigs, req, call);
+  }
   absl::StatusOr<v1::ConfigVersion> SetDesiredConfig(const v1::SetDesiredConfigRequest& req,
                                                      const CallContext& call) override {
     return UnaryCall(*stub_, &Stub::SetDesiredConfig, req, call);
@@ -68,6 +72,10 @@ class GrpcConfigBackend : public ConfigBackend {
 class UnconfiguredConfigBackend : public ConfigBackend {
  public:
   absl::StatusOr<v1::DeviceConfig> GetDeviceConfig(const v1::GetDeviceConfigRequest&, const CallContext&) override {
+    return Err();
+  }
+  absl::StatusOr<v1::BatchGetDeviceConfigsResponse> BatchGetDeviceConfigs(const v1::BatchGetDeviceConfigsRequest&,
+                                                                          const CallContext&) override {
     return Err();
   }
   absl::StatusOr<v1::ConfigVersion> SetDesiredConfig(const v1::SetDesiredConfigRequest&,

@@ -19,6 +19,8 @@ class ConfigBackend {
   virtual ~ConfigBackend() = default;
   virtual absl::StatusOr<config::v1::DeviceConfig> GetDeviceConfig(const config::v1::GetDeviceConfigRequest& req,
                                                                    const CallContext&) = 0;
+  virtual absl::StatusOr<config::v1::BatchGetDeviceConfigsResponse> BatchGetDeviceConfigs(
+      const config::v1::BatchGetDeviceConfigsRequest& req, const CallContext&) = 0;
   virtual absl::StatusOr<config::v1::ConfigVersion> SetDesiredConfig(
       const config::v1::SetDesiredConfigRequest& req, const CallContext&) = 0;
   virtual absl::StatusOr<config::v1::ConfigVersion> RollbackConfig(const config::v1::RollbackConfigRequest& req,

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 
 namespace fleet::bff {
 
@@ -17,12 +19,18 @@ CachingConfigBackend::CachingConfigBackend(std::unique_ptr<ConfigBackend> inner,
   refresher_ = std::make_unique<CacheRefresher>(refresher, [this](const std::vector<std::string>& ids) {
     cache_.Refresh(ids, [this](const std::vector<std::string>& ids)
                             -> absl::StatusOr<std::vector<std::pair<std::string, DeviceConfig>>> {
+      config::v1::BatchGetDeviceConfigsRequest req;
+      for (const std::string& id : ids) req.add_devices(absl::StrCat("devices/", id));
+      absl::StatusOr<config::v1::BatchGetDeviceConfigsResponse> resp =
+          inner_->BatchGetDeviceConfigs(req, CacheRefreshCall());
+      if (!resp.ok()) return resp.status();
       std::vector<std::pair<std::string, DeviceConfig>> out;
-      for (const std::string& id : ids) {
-        config::v1::GetDeviceConfigRequest req;
-        req.set_device(absl::StrCat("devices/", id));
-        absl::StatusOr<DeviceConfig> c = inner_->GetDeviceConfig(req, CacheRefreshCall());
-        if (c.ok()) out.emplace_back(id, *std::move(c));
+      out.reserve(resp->configs_size());
+      for (DeviceConfig& c : *resp->mutable_configs()) {
+        // name: "devices/{id}/config"
+        absl::string_view id = c.name();
+        if (!absl::ConsumePrefix(&id, "devices/") || !absl::ConsumeSuffix(&id, "/config")) continue;
+        out.emplace_back(std::string(id), std::move(c));
       }
       return out;
     });
@@ -33,6 +41,11 @@ CachingConfigBackend::CachingConfigBackend(std::unique_ptr<ConfigBackend> inner,
 absl::StatusOr<DeviceConfig> CachingConfigBackend::GetDeviceConfig(const config::v1::GetDeviceConfigRequest& req,
                                                                    const CallContext& call) {
   return cache_.Get(DeviceKey(req.device()), [&] { return inner_->GetDeviceConfig(req, call); });
+}
+
+absl::StatusOr<config::v1::BatchGetDeviceConfigsResponse> CachingConfigBackend::BatchGetDeviceConfigs(
+    const config::v1::BatchGetDeviceConfigsRequest& req, const CallContext& call) {
+  return inner_->BatchGetDeviceConfigs(req, call);
 }
 
 absl::StatusOr<config::v1::ConfigVersion> CachingConfigBackend::SetDesiredConfig(

@@ -20,13 +20,14 @@ namespace fleet::bff {
 class CachingConfigBackend : public ConfigBackend {
  public:
   // With options.refresh_ahead > 0, configs read within that window before their expiry are
-  // re-read in the background (one GetDeviceConfig each: there is no batch read), per
-  // `refresher` (see CacheRefresher).
+  // re-read in the background with BatchGetDeviceConfigs, per `refresher` (see CacheRefresher).
   CachingConfigBackend(std::unique_ptr<ConfigBackend> inner, TtlCacheOptions options, Clock& clock,
                        CacheRefresherOptions refresher = {});
 
   absl::StatusOr<config::v1::DeviceConfig> GetDeviceConfig(const config::v1::GetDeviceConfigRequest& req,
                                                            const CallContext&) override;
+  absl::StatusOr<config::v1::BatchGetDeviceConfigsResponse> BatchGetDeviceConfigs(
+      const config::v1::BatchGetDeviceConfigsRequest& req, const CallContext&) override;
   absl::StatusOr<config::v1::ConfigVersion> SetDesiredConfig(const config::v1::SetDesiredConfigRequest& req,
                                                              const CallContext&) override;
   absl::StatusOr<config::v1::ConfigVersion> RollbackConfig(const config::v1::RollbackConfigRequest& req,

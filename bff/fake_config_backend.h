@@ -17,6 +17,24 @@ class FakeConfig : public ConfigBackend {
  public:
   absl::StatusOr<config::v1::DeviceConfig> GetDeviceConfig(const config::v1::GetDeviceConfigRequest& req,
                                                            const CallContext& c) override;
+  // GetDeviceConfig for each device (through this object's GetDeviceConfig, overrides included).
+  absl::StatusOr<config::v1::BatchGetDeviceConfigsResponse> BatchGetDeviceConfigs(
+      const config::v1::BatchGetDeviceConfigsRequest& req, const CallContext& c) override {
+    config::v1::BatchGetDeviceConfigsResponse out;
+    for (const std::string& device : req.devices()) {
+      config::v1::GetDeviceConfigRequest one;
+      one.set_device(device.rfind("devices/", 0) == 0 ? device : "devices/" + device);
+      absl::StatusOr<config::v1::DeviceConfig> got = GetDeviceConfig(one, c);
+      if (got.ok()) {
+        *out.add_configs() = *std::move(got);
+      } else if (got.status().code() == absl::StatusCode::kNotFound) {
+        out.add_missing(device);
+      } else {
+        return got.status();
+      }
+    }
+    return out;
+  }
   absl::StatusOr<config::v1::ConfigVersion> SetDesiredConfig(const config::v1::SetDesiredConfigRequest& req,
                                                              const CallContext& c) override {
     last_set = req;

@@ -170,9 +170,8 @@ int Main(int argc, char** argv) {
                  "be up to the TTL old). While the stream is down nothing is served from the cache; 0 = off");
   flags.Duration("cache_refresh_ahead", &cfg.cache_refresh_ahead,
                  "for the device, config and presence caches: an entry read when less than this is left before it "
-                 "expires is still served, and re-read in the background (devices and presence 100 per "
-                 "BatchGet call, configs one by one, every 100 ms), so devices read often never miss on the "
-                 "request path; staleness stays bounded by each TTL. Less than half of each TTL; 0 = off");
+                 "expires is still served, and re-read in the background (100 per batch read call, every "
+                 "100 ms), so devices read often never miss on the request path; staleness stays bounded by each TTL. Less than half of each TTL; 0 = off");
   flags.String("auth", &cfg.auth,
                "enabled | disabled (DEVELOPMENT ONLY: no sign-in, every request is the admin local-admin)");
   flags.String("pg_url", &cfg.pg_url, "PostgreSQL URL of the BFF's database fleet_bff (users, sessions, keys, audit)");

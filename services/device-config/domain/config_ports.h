@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "services/device-config/domain/config.h"
 
 // The store versioned configuration needs; storage/ implements it. Every method is thread-safe,
@@ -29,6 +30,8 @@ class ConfigStore {
 
   // nullopt when no version was ever set for the device.
   virtual absl::StatusOr<std::optional<ConfigState>> GetState(std::string_view device_id) = 0;
+  // The states of those of `device_ids` that have one, in any order (one read for many devices).
+  virtual absl::StatusOr<std::vector<ConfigState>> GetStates(absl::Span<const std::string> device_ids) = 0;
 
   virtual absl::StatusOr<std::optional<ConfigVersion>> GetVersion(std::string_view device_id, int64_t version) = 0;
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "libs/status/status.h"
 #include "services/device-config/domain/config_errors.h"
@@ -129,18 +131,70 @@ absl::StatusOr<DeviceConfigView> ConfigService::Get(std::string_view device) {
   if (!d.ok()) return d.status();
   absl::StatusOr<std::optional<ConfigState>> state = store_.GetState(d->id);
   if (!state.ok()) return state.status();
+  absl::StatusOr<std::vector<ConfigTemplate>> templates = store_.ListTemplates();
+  if (!templates.ok()) return templates.status();
+  return ViewOf(*d, std::move(*state), *templates);
+}
+
+absl::StatusOr<ConfigService::Batch> ConfigService::BatchGet(absl::Span<const std::string> devices) {
+  if (devices.size() > kMaxBatchGet) {
+    return status::InvalidField(
+        "devices", absl::StrCat("at most ", kMaxBatchGet, " devices per call, got ", devices.size()));
+  }
+  std::vector<std::string> ids;
+  std::vector<const std::string*> given;  // parallel to ids
+  absl::flat_hash_set<std::string> seen;
+  for (const std::string& name : devices) {
+    absl::StatusOr<std::string> id = ParseDeviceName(name, "devices");
+    if (!id.ok()) return id.status();
+    if (seen.insert(*id).second) {
+      ids.push_back(std::move(*id));
+      given.push_back(&name);
+    }
+  }
+  Batch out;
+  if (ids.empty()) return out;
+  absl::StatusOr<std::vector<Device>> found = devices_.BatchGet(ids);
+  if (!found.ok()) return found.status();
+  absl::flat_hash_map<std::string, const Device*> by_id;
+  std::vector<std::string> found_ids;
+  for (const Device& d : *found) {
+    by_id[d.id] = &d;
+    found_ids.push_back(d.id);
+  }
+  absl::StatusOr<std::vector<ConfigState>> states = store_.GetStates(found_ids);
+  if (!states.ok()) return states.status();
+  absl::flat_hash_map<std::string, ConfigState*> state_of;
+  for (ConfigState& s : *states) state_of[s.desired.device_id] = &s;
+  absl::StatusOr<std::vector<ConfigTemplate>> templates = store_.ListTemplates();
+  if (!templates.ok()) return templates.status();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto d = by_id.find(ids[i]);
+    if (d == by_id.end()) {
+      out.missing.push_back(*given[i]);
+      continue;
+    }
+    auto s = state_of.find(ids[i]);
+    std::optional<ConfigState> state;
+    if (s != state_of.end()) state = std::move(*s->second);
+    out.views.push_back(ViewOf(*d->second, std::move(state), *templates));
+  }
+  return out;
+}
+
+DeviceConfigView ConfigService::ViewOf(const Device& d, std::optional<ConfigState> state,
+                                       const std::vector<ConfigTemplate>& templates) {
   DeviceConfigView view;
-  if (state->has_value()) {
-    view.state = **state;
+  if (state.has_value()) {
+    view.state = std::move(*state);
   } else {
-    view.state.desired.device_id = d->id;
+    view.state.desired.device_id = d.id;
     view.state.desired.body = "{}";
   }
-  absl::StatusOr<Effective> effective = EffectiveFor(*d, view.state.desired.body);
-  if (!effective.ok()) return effective.status();
-  view.effective = std::move(effective->json);
+  Effective effective = EffectiveWith(templates, d, view.state.desired.body);
+  view.effective = std::move(effective.json);
   view.effective_hash = Sha256Hex(view.effective);
-  view.templates = std::move(effective->templates);
+  view.templates = std::move(effective.templates);
   view.in_sync = view.state.desired.version > 0 && view.state.reported_version == view.state.desired.version &&
                  (view.state.reported_hash.empty() || view.state.reported_hash == view.effective_hash);
   if (view.state.desired.version == 0) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "services/device-config/domain/config.h"
 #include "services/device-config/domain/config_diff.h"
 #include "services/device-config/domain/config_json.h"
@@ -94,6 +95,16 @@ class ConfigService {
   // version 0 and body "{}"; templates still apply).
   absl::StatusOr<DeviceConfigView> Get(std::string_view device);
 
+  // Get for up to kMaxBatchGet devices ("devices/{id}" or ids; duplicates answered once) in one
+  // read of each store: the views of those that exist, in request order, and the names (as
+  // given) of those that do not. INVALID_ARGUMENT for too many devices or a bad name.
+  static constexpr size_t kMaxBatchGet = 1000;
+  struct Batch {
+    std::vector<DeviceConfigView> views;
+    std::vector<std::string> missing;
+  };
+  absl::StatusOr<Batch> BatchGet(absl::Span<const std::string> devices);
+
   absl::StatusOr<ConfigVersion> GetVersion(std::string_view device, int64_t version);
 
   // Versions below `before` (0 = from the newest), newest first, page_size in 1..kMaxPageSize
@@ -142,6 +153,8 @@ class ConfigService {
   };
   // Merges the templates applying to `device` with `body` (canonical) and checks the result.
   absl::StatusOr<Effective> EffectiveFor(const Device& device, const std::string& body);
+  static DeviceConfigView ViewOf(const Device& device, std::optional<ConfigState> state,
+                                 const std::vector<ConfigTemplate>& templates);
   static Effective EffectiveWith(const std::vector<ConfigTemplate>& templates, const Device& device,
                                  const std::string& body);
   // Limits and the model's schema on an effective config.

@@ -68,6 +68,37 @@ TEST_F(ConfigServiceTest, VersionsIncreaseAndBodiesAreCanonical) {
   EXPECT_EQ(*got, *v1);
 }
 
+TEST_F(ConfigServiceTest, BatchGetAnswersAsGetForEachDeviceAndListsTheMissing) {
+  AddDevice("d2", "gw-200", "south");
+  ASSERT_TRUE(service_->PutTemplate("groups/south", R"({"log":"debug"})", 0, "ops").ok());
+  ASSERT_TRUE(Set(R"({"a":1})").ok());
+  ASSERT_TRUE(service_->ReportApplied("d1", 1, "applied").ok());
+  auto batch = service_->BatchGet({"devices/d2", "ghost", "d1", "devices/d2"});
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_EQ(batch->views.size(), 2u);  // d2 once, in request order
+  for (const auto& [view, id] : {std::pair{&batch->views[0], "d2"}, std::pair{&batch->views[1], "d1"}}) {
+    auto one = service_->Get(id);
+    ASSERT_TRUE(one.ok());
+    EXPECT_EQ(view->state, one->state) << id;
+    EXPECT_EQ(view->effective, one->effective) << id;
+    EXPECT_EQ(view->effective_hash, one->effective_hash) << id;
+    EXPECT_EQ(view->templates, one->templates) << id;
+    EXPECT_EQ(view->sync_state, one->sync_state) << id;
+  }
+  EXPECT_EQ(batch->views[0].state.desired.device_id, "d2");
+  EXPECT_EQ(batch->views[0].sync_state, SyncState::kNoConfig);
+  EXPECT_EQ(batch->views[0].effective, R"({"log":"debug"})");
+  EXPECT_EQ(batch->views[1].sync_state, SyncState::kInSync);
+  EXPECT_THAT(batch->missing, ::testing::ElementsAre("ghost"));
+
+  auto bad = service_->BatchGet({"d1", "devices/"});
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status::Metadata(bad.status())["field"], "devices");
+  std::vector<std::string> many(ConfigService::kMaxBatchGet + 1, "d1");
+  EXPECT_EQ(service_->BatchGet(many).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(service_->BatchGet({})->views.empty());
+}
+
 TEST_F(ConfigServiceTest, BadInputWritesNothing) {
   auto st = Set(R"({"a": [)").status();
   EXPECT_EQ(status::Reason(st), "CONFIG_INVALID");

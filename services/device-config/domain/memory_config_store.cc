@@ -46,6 +46,17 @@ absl::StatusOr<std::optional<ConfigState>> MemoryConfigStore::GetState(std::stri
   return std::optional<ConfigState>(it->second.state);
 }
 
+absl::StatusOr<std::vector<ConfigState>> MemoryConfigStore::GetStates(absl::Span<const std::string> device_ids) {
+  absl::MutexLock l(&mu_);
+  if (!fail_.ok()) return fail_;
+  std::vector<ConfigState> out;
+  for (const std::string& id : device_ids) {
+    auto it = entries_.find(id);
+    if (it != entries_.end()) out.push_back(it->second.state);
+  }
+  return out;
+}
+
 absl::StatusOr<std::optional<ConfigVersion>> MemoryConfigStore::GetVersion(std::string_view device_id,
                                                                            int64_t version) {
   absl::MutexLock l(&mu_);

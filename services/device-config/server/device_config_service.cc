@@ -1,5 +1,8 @@
 #include "services/device-config/server/device_config_service.h"
 
+#include <string>
+#include <vector>
+
 #include "libs/status/grpc.h"
 #include "services/device-config/server/config_convert.h"
 
@@ -21,6 +24,17 @@ grpc::Status DeviceConfigGrpcService::GetDeviceConfig(grpc::ServerContext*, cons
   absl::StatusOr<DeviceConfigView> v = configs_.Get(req->device());
   if (!v.ok()) return ToGrpc(v.status());
   ToProto(*v, resp);
+  return grpc::Status::OK;
+}
+
+grpc::Status DeviceConfigGrpcService::BatchGetDeviceConfigs(grpc::ServerContext*,
+                                                            const pb::BatchGetDeviceConfigsRequest* req,
+                                                            pb::BatchGetDeviceConfigsResponse* resp) {
+  const std::vector<std::string> devices(req->devices().begin(), req->devices().end());
+  absl::StatusOr<ConfigService::Batch> batch = configs_.BatchGet(devices);
+  if (!batch.ok()) return ToGrpc(batch.status());
+  for (const DeviceConfigView& v : batch->views) ToProto(v, resp->add_configs());
+  for (const std::string& m : batch->missing) resp->add_missing(m);
   return grpc::Status::OK;
 }
 

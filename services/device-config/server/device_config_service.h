@@ -12,6 +12,8 @@ class DeviceConfigGrpcService final : public config::v1::DeviceConfigService::Se
  public:
   explicit DeviceConfigGrpcService(ConfigService& configs) : configs_(configs) {}
 
+  grpc::Status BatchGetDeviceConfigs(grpc::ServerContext*, const config::v1::BatchGetDeviceConfigsRequest* req,
+                                     config::v1::BatchGetDeviceConfigsResponse* resp) override;
   grpc::Status GetDeviceConfig(grpc::ServerContext*, const config::v1::GetDeviceConfigRequest* req,
                                config::v1::DeviceConfig* resp) override;
   grpc::Status SetDesiredConfig(grpc::ServerContext*, const config::v1::SetDesiredConfigRequest* req,

@@ -142,6 +142,19 @@ TEST_F(ConfigGrpcTest, SetGetListDiffRollback) {
 
   get.set_device("devices/nope");
   EXPECT_EQ(status::Reason(Call(&Stub::GetDeviceConfig, get, &cfg)), "DEVICE_NOT_FOUND");
+
+  pb::BatchGetDeviceConfigsRequest batch;
+  batch.add_devices("devices/nope");
+  batch.add_devices("devices/gw-1");
+  pb::BatchGetDeviceConfigsResponse configs;
+  ASSERT_TRUE(Call(&Stub::BatchGetDeviceConfigs, batch, &configs).ok());
+  ASSERT_EQ(configs.configs_size(), 1);
+  get.set_device("devices/gw-1");
+  ASSERT_TRUE(Call(&Stub::GetDeviceConfig, get, &cfg).ok());
+  EXPECT_EQ(configs.configs(0).SerializeAsString(), cfg.SerializeAsString());
+  EXPECT_THAT(configs.missing(), ::testing::ElementsAre("devices/nope"));
+  batch.add_devices("devices/");
+  EXPECT_EQ(Call(&Stub::BatchGetDeviceConfigs, batch, &configs).code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(ConfigGrpcTest, Templates) {

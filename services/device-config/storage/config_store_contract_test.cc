@@ -140,6 +140,27 @@ TEST_P(ConfigContractTest, AppendAndRead) {
   EXPECT_TRUE(Versions("d2").empty());
 }
 
+TEST_P(ConfigContractTest, GetStatesReadsTheStatesOfManyDevicesAtOnce) {
+  ASSERT_TRUE(store_->Append(V("d1", R"({"a":1})"), 0, 3).ok());
+  ASSERT_TRUE(store_->Append(V("d1", R"({"a":2})"), 1, 3).ok());
+  ASSERT_TRUE(store_->Report("d1", 1, "applied", "h1", Now()).ok());
+  auto states = store_->GetStates({"d1", "d2", "ghost"});  // d2 has no version; ghost does not exist
+  ASSERT_TRUE(states.ok()) << states.status();
+  ASSERT_EQ(states->size(), 1u);
+  EXPECT_EQ((*states)[0], **store_->GetState("d1"));
+  EXPECT_EQ((*states)[0].desired.version, 2);
+  EXPECT_EQ((*states)[0].reported_version, 1);
+  ASSERT_TRUE(store_->Append(V("d2", "{}"), 0, 3).ok());
+  states = store_->GetStates({"d2", "d1"});
+  ASSERT_TRUE(states.ok()) << states.status();
+  std::vector<std::string> ids;
+  for (const ConfigState& st : *states) ids.push_back(st.desired.device_id);
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("d1", "d2"));
+  states = store_->GetStates({});
+  ASSERT_TRUE(states.ok());
+  EXPECT_TRUE(states->empty());
+}
+
 TEST_P(ConfigContractTest, ExpectedVersionAndUnknownDevice) {
   auto st = store_->Append(V("d1", "{}"), 1, 3).status();
   EXPECT_EQ(status::Reason(st), "CONFIG_VERSION_MISMATCH");

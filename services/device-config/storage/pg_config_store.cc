@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "libs/pg/array.h"
 #include "services/device-config/domain/config_errors.h"
 #include "services/device-config/domain/errors.h"
 #include "services/device-config/storage/pg_device_repo.h"
@@ -16,6 +17,7 @@ constexpr char kInsertVersion[] = "devcfg_config_insert_version";
 constexpr char kSetDesired[] = "devcfg_config_set_desired";
 constexpr char kPrune[] = "devcfg_config_prune";
 constexpr char kState[] = "devcfg_config_state";
+constexpr char kStates[] = "devcfg_config_states";
 constexpr char kVersion[] = "devcfg_config_version";
 constexpr char kVersions[] = "devcfg_config_versions";
 constexpr char kReport[] = "devcfg_config_report";
@@ -67,19 +69,23 @@ ConfigTemplate RowToTemplate(const pqxx::row& row) {
   return t;
 }
 
+ConfigState RowToState(const pqxx::row& row) {
+  ConfigState s;
+  s.desired = RowToVersion(row);
+  s.reported_version = row[6].as<int64_t>();
+  s.reported_status = row[7].as<std::string>();
+  s.reported_hash = row[8].as<std::string>();
+  if (!row[9].is_null()) s.reported_time = absl::FromUnixMicros(row[9].as<int64_t>());
+  s.failed_version = row[10].as<int64_t>();
+  s.failed_reason = row[11].as<std::string>();
+  if (!row[12].is_null()) s.failed_time = absl::FromUnixMicros(row[12].as<int64_t>());
+  return s;
+}
+
 std::optional<ConfigState> ReadState(pqxx::transaction_base& tx, const std::string& id) {
   pqxx::result r = tx.exec_prepared(kState, id);
   if (r.empty()) return std::nullopt;
-  ConfigState s;
-  s.desired = RowToVersion(r[0]);
-  s.reported_version = r[0][6].as<int64_t>();
-  s.reported_status = r[0][7].as<std::string>();
-  s.reported_hash = r[0][8].as<std::string>();
-  if (!r[0][9].is_null()) s.reported_time = absl::FromUnixMicros(r[0][9].as<int64_t>());
-  s.failed_version = r[0][10].as<int64_t>();
-  s.failed_reason = r[0][11].as<std::string>();
-  if (!r[0][12].is_null()) s.failed_time = absl::FromUnixMicros(r[0][12].as<int64_t>());
-  return s;
+  return RowToState(r[0]);
 }
 
 }  // namespace
@@ -144,14 +150,16 @@ VALUES ($1, $2, $3, $4, $5, )sql",
   pool_.Prepare(kSetDesired, "UPDATE device_config SET desired_version = $2 WHERE device_id = $1");
   pool_.Prepare(kPrune,
                 "DELETE FROM device_config_versions WHERE device_id = $1 AND version <= $2 AND version <> $3");
-  pool_.Prepare(kState, absl::StrCat("SELECT v.device_id, v.version, v.body, v.author, v.comment, ",
-                                     Micros("v.create_time"),
-                                     ", c.reported_version, c.reported_status, c.reported_hash, ",
-                                     Micros("c.reported_time"), ", c.failed_version, c.failed_reason, ",
-                                     Micros("c.failed_time"), R"sql(
+  const std::string state = absl::StrCat("SELECT v.device_id, v.version, v.body, v.author, v.comment, ",
+                                         Micros("v.create_time"),
+                                         ", c.reported_version, c.reported_status, c.reported_hash, ",
+                                         Micros("c.reported_time"), ", c.failed_version, c.failed_reason, ",
+                                         Micros("c.failed_time"), R"sql(
 FROM device_config c
 JOIN device_config_versions v ON v.device_id = c.device_id AND v.version = c.desired_version
-WHERE c.device_id = $1)sql"));
+)sql");
+  pool_.Prepare(kState, absl::StrCat(state, "WHERE c.device_id = $1"));
+  pool_.Prepare(kStates, absl::StrCat(state, "WHERE c.device_id = ANY($1::text[])"));
   pool_.Prepare(kVersion, absl::StrCat("SELECT ", VersionColumns(),
                                        " FROM device_config_versions WHERE device_id = $1 AND version = $2"));
   pool_.Prepare(kVersions, absl::StrCat("SELECT ", VersionColumns(), R"sql(
@@ -223,6 +231,17 @@ absl::StatusOr<std::optional<ConfigState>> PgConfigStore::GetState(std::string_v
   std::optional<ConfigState> out;
   absl::Status st = pool_.Read([&](pqxx::nontransaction& tx) {
     out = ReadState(tx, std::string(device_id));
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+absl::StatusOr<std::vector<ConfigState>> PgConfigStore::GetStates(absl::Span<const std::string> device_ids) {
+  std::vector<ConfigState> out;
+  if (device_ids.empty()) return out;
+  absl::Status st = pool_.Read([&](pqxx::nontransaction& tx) {
+    for (const auto& row : tx.exec_prepared(kStates, pg::TextArray(device_ids))) out.push_back(RowToState(row));
     return absl::OkStatus();
   });
   if (!st.ok()) return st;

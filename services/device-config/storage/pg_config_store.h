@@ -36,6 +36,7 @@ class PgConfigStore : public ConfigStore {
   absl::StatusOr<ConfigVersion> Append(const ConfigVersion& v, std::optional<int64_t> expected_version,
                                        int keep) override;
   absl::StatusOr<std::optional<ConfigState>> GetState(std::string_view device_id) override;
+  absl::StatusOr<std::vector<ConfigState>> GetStates(absl::Span<const std::string> device_ids) override;
   absl::StatusOr<std::optional<ConfigVersion>> GetVersion(std::string_view device_id, int64_t version) override;
   absl::StatusOr<VersionPage> ListVersions(std::string_view device_id, int64_t before, int limit) override;
   absl::StatusOr<ConfigState> Report(std::string_view device_id, int64_t version, std::string_view status,
