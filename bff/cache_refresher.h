@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "bff/call_context.h"
+#include "bff/ttl_cache.h"
 
 namespace fleet::bff {
 
@@ -63,5 +65,17 @@ class CacheRefresher {
   CacheRefresherStats stats_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
+
+// Turns on `cache`'s refresh-ahead: keys its sink hands over are re-read by the returned
+// refresher with batch_fetch (as TtlCache::Refresh takes it). The refresher must be destroyed
+// before the cache and whatever batch_fetch uses.
+template <typename V, typename BatchFetch>
+std::unique_ptr<CacheRefresher> StartRefreshAhead(TtlCache<V>& cache, CacheRefresherOptions options,
+                                                  BatchFetch batch_fetch) {
+  auto refresher = std::make_unique<CacheRefresher>(
+      options, [&cache, batch_fetch](const std::vector<std::string>& keys) { cache.Refresh(keys, batch_fetch); });
+  cache.SetRefreshSink([r = refresher.get()](const std::string& key) { r->Add(key); });
+  return refresher;
+}
 
 }  // namespace fleet::bff

@@ -16,26 +16,23 @@ CachingConfigBackend::CachingConfigBackend(std::unique_ptr<ConfigBackend> inner,
                                            Clock& clock, CacheRefresherOptions refresher)
     : inner_(std::move(inner)), cache_(options, clock) {
   if (options.ttl <= absl::ZeroDuration() || options.refresh_ahead <= absl::ZeroDuration()) return;
-  refresher_ = std::make_unique<CacheRefresher>(refresher, [this](const std::vector<std::string>& ids) {
-    cache_.Refresh(ids, [this](const std::vector<std::string>& ids)
-                            -> absl::StatusOr<std::vector<std::pair<std::string, DeviceConfig>>> {
-      config::v1::BatchGetDeviceConfigsRequest req;
-      for (const std::string& id : ids) req.add_devices(absl::StrCat("devices/", id));
-      absl::StatusOr<config::v1::BatchGetDeviceConfigsResponse> resp =
-          inner_->BatchGetDeviceConfigs(req, CacheRefreshCall());
-      if (!resp.ok()) return resp.status();
-      std::vector<std::pair<std::string, DeviceConfig>> out;
-      out.reserve(resp->configs_size());
-      for (DeviceConfig& c : *resp->mutable_configs()) {
-        // name: "devices/{id}/config"
-        absl::string_view id = c.name();
-        if (!absl::ConsumePrefix(&id, "devices/") || !absl::ConsumeSuffix(&id, "/config")) continue;
-        out.emplace_back(std::string(id), std::move(c));
-      }
-      return out;
-    });
-  });
-  cache_.SetRefreshSink([this](const std::string& id) { refresher_->Add(id); });
+  refresher_ = StartRefreshAhead(
+      cache_, refresher,
+      [this](const std::vector<std::string>& ids) -> absl::StatusOr<std::vector<std::pair<std::string, DeviceConfig>>> {
+        config::v1::BatchGetDeviceConfigsRequest req;
+        for (const std::string& id : ids) req.add_devices(absl::StrCat("devices/", id));
+        absl::StatusOr<config::v1::BatchGetDeviceConfigsResponse> resp =
+            inner_->BatchGetDeviceConfigs(req, CacheRefreshCall());
+        if (!resp.ok()) return resp.status();
+        std::vector<std::pair<std::string, DeviceConfig>> out;
+        out.reserve(resp->configs_size());
+        for (DeviceConfig& c : *resp->mutable_configs()) {
+          absl::string_view id = c.name();  // "devices/{id}/config"
+          if (!absl::ConsumePrefix(&id, "devices/") || !absl::ConsumeSuffix(&id, "/config")) continue;
+          out.emplace_back(std::string(id), std::move(c));
+        }
+        return out;
+      });
 }
 
 absl::StatusOr<DeviceConfig> CachingConfigBackend::GetDeviceConfig(const config::v1::GetDeviceConfigRequest& req,

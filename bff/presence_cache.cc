@@ -26,22 +26,21 @@ CachingPresenceBackend::CachingPresenceBackend(std::unique_ptr<PresenceBackend> 
     : inner_(std::move(inner)), options_(options), cache_(options.cache, clock) {
   if (options_.cache.ttl <= absl::ZeroDuration()) return;
   if (options_.cache.refresh_ahead > absl::ZeroDuration()) {
-    refresher_ = std::make_unique<CacheRefresher>(options_.refresher, [this](const std::vector<std::string>& ids) {
-      // Entries are served only while watching; nothing to keep fresh otherwise.
-      if (!watching_.load()) return;
-      cache_.Refresh(ids, [this](const std::vector<std::string>& ids)
-                              -> absl::StatusOr<std::vector<std::pair<std::string, presence::v1::Presence>>> {
-        presence::v1::BatchGetPresenceRequest req;
-        for (const std::string& id : ids) req.add_device_ids(id);
-        absl::StatusOr<presence::v1::BatchGetPresenceResponse> resp = inner_->BatchGet(req, CacheRefreshCall());
-        if (!resp.ok()) return resp.status();
-        std::vector<std::pair<std::string, presence::v1::Presence>> out;
-        out.reserve(resp->presences_size());
-        for (presence::v1::Presence& p : *resp->mutable_presences()) out.emplace_back(p.device_id(), std::move(p));
-        return out;
-      });
-    });
-    cache_.SetRefreshSink([this](const std::string& id) { refresher_->Add(id); });
+    refresher_ = StartRefreshAhead(
+        cache_, options_.refresher,
+        [this](const std::vector<std::string>& ids)
+            -> absl::StatusOr<std::vector<std::pair<std::string, presence::v1::Presence>>> {
+          // Entries are served only while watching; nothing to keep fresh otherwise.
+          if (!watching_.load()) return absl::FailedPreconditionError("presence watch not open");
+          presence::v1::BatchGetPresenceRequest req;
+          for (const std::string& id : ids) req.add_device_ids(id);
+          absl::StatusOr<presence::v1::BatchGetPresenceResponse> resp = inner_->BatchGet(req, CacheRefreshCall());
+          if (!resp.ok()) return resp.status();
+          std::vector<std::pair<std::string, presence::v1::Presence>> out;
+          out.reserve(resp->presences_size());
+          for (presence::v1::Presence& p : *resp->mutable_presences()) out.emplace_back(p.device_id(), std::move(p));
+          return out;
+        });
   }
   thread_ = std::thread([this] { WatchLoop(); });
 }

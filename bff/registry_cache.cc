@@ -11,20 +11,19 @@ CachingRegistryBackend::CachingRegistryBackend(std::unique_ptr<RegistryBackend> 
                                                CacheRefresherOptions refresher)
     : inner_(std::move(inner)), cache_(options, clock) {
   if (options.ttl <= absl::ZeroDuration() || options.refresh_ahead <= absl::ZeroDuration()) return;
-  refresher_ = std::make_unique<CacheRefresher>(refresher, [this](const std::vector<std::string>& ids) {
-    cache_.Refresh(ids, [this](const std::vector<std::string>& ids)
-                            -> absl::StatusOr<std::vector<std::pair<std::string, config::v1::Device>>> {
-      config::v1::BatchGetDevicesRequest req;
-      for (const std::string& id : ids) req.add_names(id);
-      absl::StatusOr<config::v1::BatchGetDevicesResponse> resp = inner_->BatchGet(req, CacheRefreshCall());
-      if (!resp.ok()) return resp.status();
-      std::vector<std::pair<std::string, config::v1::Device>> out;
-      out.reserve(resp->devices_size());
-      for (config::v1::Device& d : *resp->mutable_devices()) out.emplace_back(d.id(), std::move(d));
-      return out;
-    });
-  });
-  cache_.SetRefreshSink([this](const std::string& id) { refresher_->Add(id); });
+  refresher_ = StartRefreshAhead(
+      cache_, refresher,
+      [this](const std::vector<std::string>& ids)
+          -> absl::StatusOr<std::vector<std::pair<std::string, config::v1::Device>>> {
+        config::v1::BatchGetDevicesRequest req;
+        for (const std::string& id : ids) req.add_names(id);
+        absl::StatusOr<config::v1::BatchGetDevicesResponse> resp = inner_->BatchGet(req, CacheRefreshCall());
+        if (!resp.ok()) return resp.status();
+        std::vector<std::pair<std::string, config::v1::Device>> out;
+        out.reserve(resp->devices_size());
+        for (config::v1::Device& d : *resp->mutable_devices()) out.emplace_back(d.id(), std::move(d));
+        return out;
+      });
 }
 
 absl::StatusOr<config::v1::Device> CachingRegistryBackend::Get(const config::v1::GetDeviceRequest& req,
