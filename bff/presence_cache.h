@@ -35,8 +35,8 @@ struct PresenceCacheOptions {
 //    the TTL old;
 //  - while the stream is not open (device-online unreachable, or not yet acknowledged), nothing
 //    is served from the cache: every Get goes to device-online, as without a cache.
-// Only successful reads are stored, and a read that started before a transition for any device
-// was applied does not store what it read. Every other call passes through. Thread-safe; the
+// Only successful reads are stored, and a read that started before a transition of its device
+// (or a reopening of the stream) was applied does not store what it read. Every other call passes through. Thread-safe; the
 // destructor stops the watch.
 class CachingPresenceBackend : public PresenceBackend {
  public:

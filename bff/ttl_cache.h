@@ -51,8 +51,9 @@ inline std::string DeviceKey(const std::string& name) {
 
 // The per-replica read cache behind the BFF's caching backends: values by string key, each
 // served until its (jittered) expiry. Get() reads through: a miss asks the service and stores a
-// successful answer, but only when no Invalidate() happened meanwhile, so a read that started
-// before a write never stores what it read. Thread-safe.
+// successful answer, but only when its key was not invalidated meanwhile (by Invalidate() of that
+// key or of all), so a read that started before a write never stores what it read; writes to
+// other keys do not keep it from storing. Thread-safe.
 template <typename V>
 class TtlCache {
  public:
@@ -63,7 +64,7 @@ class TtlCache {
   template <typename Fetch>
   absl::StatusOr<V> Get(const std::string& key, Fetch fetch) {
     if (options_.ttl <= absl::ZeroDuration()) return fetch();
-    uint64_t generation;
+    uint64_t started;
     absl::Time fetched;
     {
       absl::ReleasableMutexLock lock(&mu_);
@@ -83,18 +84,14 @@ class TtlCache {
         return value;
       }
       ++stats_.misses;
-      generation = generation_;
+      ++reading_;
+      started = seq_;
       fetched = now;
     }
     absl::StatusOr<V> value = fetch();
-    if (value.ok()) {
-      const absl::Time expires = fetched + TtlOf(key);
-      absl::MutexLock lock(&mu_);
-      if (generation_ == generation) {
-        if (entries_.size() >= options_.max_entries) entries_.clear();
-        entries_[key] = Entry{*value, expires};
-      }
-    }
+    absl::MutexLock lock(&mu_);
+    --reading_;
+    if (value.ok() && MayStore(key, started)) Store(key, *value, fetched);
     return value;
   }
 
@@ -104,26 +101,27 @@ class TtlCache {
 
   // Re-reads `keys` (handed to the refresh sink) with fetch(keys), which returns the values it
   // found as absl::StatusOr<std::vector<std::pair<std::string, V>>>, and stores each one unless
-  // an Invalidate() happened meanwhile. A key fetch leaves out, or an error, keeps its entry
+  // its key was invalidated meanwhile. A key fetch leaves out, or an error, keeps its entry
   // until it expires (it may be handed to the sink again).
   template <typename BatchFetch>
   void Refresh(const std::vector<std::string>& keys, BatchFetch fetch) {
     if (keys.empty()) return;
-    uint64_t generation;
+    uint64_t started;
     absl::Time fetched;
     {
       absl::MutexLock lock(&mu_);
-      generation = generation_;
+      ++reading_;
+      started = seq_;
       fetched = clock_.Now();
     }
     auto values = fetch(keys);
     absl::MutexLock lock(&mu_);
+    --reading_;
     size_t stored = 0;
-    if (values.ok() && generation_ == generation) {
+    if (values.ok()) {
       for (auto& [key, value] : *values) {
-        auto it = entries_.find(key);
-        if (it == entries_.end() && entries_.size() >= options_.max_entries) continue;
-        entries_[key] = Entry{std::move(value), fetched + TtlOf(key)};
+        if (!MayStore(key, started)) continue;
+        Store(key, std::move(value), fetched);
         ++stored;
       }
     }
@@ -136,15 +134,24 @@ class TtlCache {
     }
   }
 
-  // After a write: drops the key's entry (every entry when key is null) and keeps reads that
-  // started before the write from storing what they read.
+  // After a write: drops the key's entry (every entry when key is null) and keeps reads of that
+  // key (of every key) that started before the write from storing what they read. Reads of other
+  // keys are not affected.
   void Invalidate(const std::string* key) {
     absl::MutexLock lock(&mu_);
-    ++generation_;
-    if (key == nullptr) {
+    ++seq_;
+    if (key == nullptr || (reading_ > 0 && entries_.size() >= options_.max_entries && !entries_.contains(*key))) {
       entries_.clear();
+      cleared_seq_ = seq_;
+    } else if (reading_ == 0) {
+      entries_.erase(*key);  // no read in flight that could store it
     } else {
-      entries_.erase(*key);
+      // A tombstone: never served, remembers when the key was invalidated.
+      Entry& e = entries_[*key];
+      e.value = V();
+      e.expires = absl::InfinitePast();
+      e.refresh_pending = false;
+      e.invalidated_seq = seq_;
     }
   }
 
@@ -158,7 +165,27 @@ class TtlCache {
     V value;
     absl::Time expires;            // fetched + TtlOf(key)
     bool refresh_pending = false;  // handed to the refresh sink, not yet refreshed
+    uint64_t invalidated_seq = 0;  // seq_ of the key's last Invalidate (0 = none since stored)
   };
+
+  // Whether a read of `key` that started at `started` (a seq_) may store what it read: not when
+  // the key, or everything, was invalidated since.
+  bool MayStore(const std::string& key, uint64_t started) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (cleared_seq_ > started) return false;
+    auto it = entries_.find(key);
+    return it == entries_.end() || it->second.invalidated_seq <= started;
+  }
+
+  void Store(const std::string& key, V value, absl::Time fetched) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (entries_.size() >= options_.max_entries && !entries_.contains(key)) {
+      entries_.clear();
+      cleared_seq_ = ++seq_;  // forgets tombstones: reads in flight must not store either
+    }
+    Entry& e = entries_[key];  // keeps invalidated_seq: an older read still may not store
+    e.value = std::move(value);
+    e.expires = fetched + TtlOf(key);
+    e.refresh_pending = false;
+  }
 
   absl::Duration TtlOf(const std::string& key) const {
     if (options_.ttl_jitter <= 0) return options_.ttl;
@@ -171,8 +198,10 @@ class TtlCache {
   Clock& clock_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
-  // Bumped by every Invalidate(); a read that started under another generation does not store.
-  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  // Bumped by every Invalidate(); reads note it when they start (see MayStore).
+  uint64_t seq_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t cleared_seq_ ABSL_GUARDED_BY(mu_) = 0;  // seq_ when every entry was last dropped
+  int64_t reading_ ABSL_GUARDED_BY(mu_) = 0;       // reads (Get misses, Refresh) in flight
   TtlCacheStats stats_ ABSL_GUARDED_BY(mu_);
   std::function<void(const std::string&)> refresh_sink_;
 };

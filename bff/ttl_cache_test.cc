@@ -88,6 +88,55 @@ TEST_F(TtlCacheRefreshTest, AFailedRefreshKeepsTheEntryAndMayHandItOverAgain) {
   EXPECT_EQ(cache_.stats().refresh_failed, 1);
 }
 
+TEST_F(TtlCacheRefreshTest, AnInvalidateOfAnotherKeyDuringTheRefreshDoesNotKeepItOut) {
+  Get("k", 1);
+  clock_.Advance(absl::Seconds(8));
+  Get("k", 1);
+  cache_.Refresh({"k"}, [&](const std::vector<std::string>&) {
+    const std::string other = "other";
+    cache_.Invalidate(&other);
+    return Values(std::vector<std::pair<std::string, int>>{{"k", 5}});
+  });
+  EXPECT_EQ(cache_.stats().refreshed, 1);
+  clock_.Advance(absl::Seconds(5));  // past the first read's expiry
+  EXPECT_EQ(Get("k", 7), 5);
+  EXPECT_EQ(fetches_, 1);
+}
+
+TEST(TtlCacheTest, AReadRacingAnInvalidateOfItsKeyDoesNotStoreButOneOfAnotherKeyDoes) {
+  FakeClock clock;
+  TtlCache<int> cache({.ttl = absl::Seconds(10)}, clock);
+  int fetches = 0;
+  const std::string a = "a", b = "b";
+  auto read = [&](const std::string& key, int value, const std::string* invalidate) {
+    return *cache.Get(key, [&]() -> absl::StatusOr<int> {
+      ++fetches;
+      if (invalidate != nullptr) cache.Invalidate(invalidate);  // a write while the read is on its way
+      return value;
+    });
+  };
+  EXPECT_EQ(read(a, 1, &a), 1);  // raced a write of its own key: answered, not stored
+  EXPECT_EQ(read(a, 2, nullptr), 2);
+  EXPECT_EQ(fetches, 2);
+  EXPECT_EQ(read(b, 3, &a), 3);  // a write of another key: stored
+  EXPECT_EQ(read(b, 4, nullptr), 3);
+  EXPECT_EQ(read(a, 5, nullptr), 5);  // "a" was dropped by that write
+  EXPECT_EQ(fetches, 4);
+  EXPECT_EQ(read(a, 6, nullptr), 5);
+}
+
+TEST(TtlCacheTest, AReadRacingAnInvalidateOfEverythingDoesNotStore) {
+  FakeClock clock;
+  TtlCache<int> cache({.ttl = absl::Seconds(10)}, clock);
+  auto racing = [&]() -> absl::StatusOr<int> {
+    cache.Invalidate(nullptr);
+    return 1;
+  };
+  EXPECT_EQ(*cache.Get("a", racing), 1);
+  EXPECT_EQ(*cache.Get("a", [] { return absl::StatusOr<int>(2); }), 2);
+  EXPECT_EQ(*cache.Get("a", [] { return absl::StatusOr<int>(3); }), 2);
+}
+
 TEST(TtlCacheTest, WithoutRefreshAheadNothingIsHandedOver) {
   FakeClock clock;
   TtlCache<int> cache({.ttl = absl::Seconds(10)}, clock);
