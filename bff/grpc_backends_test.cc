@@ -108,14 +108,17 @@ class Configs : public config::v1::DeviceConfigService::Service {
 };
 
 // WatchPresence: with `ack`, acknowledges the subscription, sends one transition and holds the
-// stream open until the client cancels; without, fails before sending anything.
+// stream open until the client cancels; without, fails before sending anything; `legacy`: streams
+// as `ack` does but without the acknowledgement (a device-online from before it).
 class Online : public presence::v1::DeviceOnline::Service {
  public:
   grpc::Status WatchPresence(grpc::ServerContext* ctx, const presence::v1::WatchPresenceRequest*,
                              grpc::ServerWriter<presence::v1::PresenceTransition>* writer) override {
     if (!ack) return status::ToGrpc(status::MakeError(absl::StatusCode::kUnavailable, "SHUTTING_DOWN", "bye"));
-    ctx->AddInitialMetadata("fleet-watch-subscribed", "1");
-    writer->SendInitialMetadata();
+    if (!legacy) {
+      ctx->AddInitialMetadata("fleet-watch-subscribed", "1");
+      writer->SendInitialMetadata();
+    }
     presence::v1::PresenceTransition t;
     t.set_device_id("gw-1");
     t.set_state(presence::v1::OFFLINE);
@@ -124,6 +127,7 @@ class Online : public presence::v1::DeviceOnline::Service {
     return grpc::Status::OK;
   }
   std::atomic<bool> ack{true};
+  std::atomic<bool> legacy{false};
 };
 
 class GrpcBackendsTest : public ::testing::Test {
@@ -243,6 +247,17 @@ TEST_F(GrpcBackendsTest, PresenceWatchWithoutAcknowledgementFailsToOpenWithTheSe
   EXPECT_EQ(status::Reason(st), "SHUTTING_DOWN");
   presence::v1::PresenceTransition t;
   EXPECT_FALSE(watch->Next(&t));
+}
+
+TEST_F(GrpcBackendsTest, PresenceWatchFromAServerWithoutTheAcknowledgementFailsToOpenAtOnce) {
+  online_service_.legacy = true;  // streams transitions, never acknowledges, never ends by itself
+  auto backend = NewGrpcPresenceBackend(target_);
+  std::unique_ptr<PresenceWatch> watch = backend->Watch();
+  const absl::Time start = absl::Now();
+  absl::Status st = watch->WaitOpen();
+  EXPECT_EQ(st.code(), absl::StatusCode::kUnimplemented) << st;
+  EXPECT_EQ(status::Reason(st), "BACKEND_UNAVAILABLE");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));  // the server would hold the stream for 10 s
 }
 
 TEST_F(GrpcBackendsTest, PresenceWatchCancelledBeforeOpeningNeverOpens) {

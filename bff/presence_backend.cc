@@ -38,6 +38,17 @@ class GrpcPresenceWatch : public PresenceWatch {
     const auto& md = ctx_.GetServerInitialMetadata();
     auto ack = md.find("fleet-watch-subscribed");
     if (ack != md.end() && ack->second == "1") return absl::OkStatus();
+    // No acknowledgement: either the stream already ended (its status is the answer) or a
+    // device-online from before the acknowledgement is streaming transitions (its metadata came
+    // with the first one): end that call instead of waiting in Finish() for its end.
+    presence::v1::PresenceTransition first;
+    if (reader_->Read(&first)) {
+      ctx_.TryCancel();
+      (void)Finish();
+      return status::MakeError(absl::StatusCode::kUnimplemented, "BACKEND_UNAVAILABLE",
+                               "device-online did not acknowledge the WatchPresence subscription (initial "
+                               "metadata fleet-watch-subscribed); it may predate it");
+    }
     absl::Status st = Finish();
     if (!st.ok()) return st;
     return status::MakeError(absl::StatusCode::kUnimplemented, "BACKEND_UNAVAILABLE",

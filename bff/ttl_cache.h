@@ -42,6 +42,7 @@ struct TtlCacheStats {
   int64_t misses = 0;
   int64_t refreshed = 0;       // entries stored again by Refresh()
   int64_t refresh_failed = 0;  // keys a Refresh() could not re-read (entry kept until it expires)
+  int64_t entries = 0;         // held now, expired ones and tombstones included
 };
 
 // A device's cache key: "devices/{id}" and a bare id name the same device.
@@ -84,14 +85,14 @@ class TtlCache {
         return value;
       }
       ++stats_.misses;
-      ++reading_;
+      ++reading_[key];
       started = seq_;
       fetched = now;
     }
     absl::StatusOr<V> value = fetch();
     absl::MutexLock lock(&mu_);
-    --reading_;
     if (value.ok() && MayStore(key, started)) Store(key, *value, fetched);
+    EndRead(key);
     return value;
   }
 
@@ -110,17 +111,17 @@ class TtlCache {
     absl::Time fetched;
     {
       absl::MutexLock lock(&mu_);
-      ++reading_;
+      for (const std::string& key : keys) ++reading_[key];
       started = seq_;
       fetched = clock_.Now();
     }
     auto values = fetch(keys);
     absl::MutexLock lock(&mu_);
-    --reading_;
     size_t stored = 0;
     if (values.ok()) {
       for (auto& [key, value] : *values) {
-        if (!MayStore(key, started)) continue;
+        // Only keys asked for: another key has no read in flight to guard it (see Invalidate).
+        if (!reading_.contains(key) || !MayStore(key, started)) continue;
         Store(key, std::move(value), fetched);
         ++stored;
       }
@@ -131,6 +132,7 @@ class TtlCache {
     for (const std::string& key : keys) {
       auto it = entries_.find(key);
       if (it != entries_.end()) it->second.refresh_pending = false;
+      EndRead(key);
     }
   }
 
@@ -140,24 +142,28 @@ class TtlCache {
   void Invalidate(const std::string* key) {
     absl::MutexLock lock(&mu_);
     ++seq_;
-    if (key == nullptr || (reading_ > 0 && entries_.size() >= options_.max_entries && !entries_.contains(*key))) {
+    if (key == nullptr) {
       entries_.clear();
       cleared_seq_ = seq_;
-    } else if (reading_ == 0) {
-      entries_.erase(*key);  // no read in flight that could store it
+    } else if (!reading_.contains(*key)) {
+      entries_.erase(*key);  // no read of it in flight that could store what it read
     } else {
-      // A tombstone: never served, remembers when the key was invalidated.
+      // A tombstone while the key's reads are in flight: never served, remembers when the key
+      // was invalidated; the last of those reads removes it (EndRead) unless one stored.
       Entry& e = entries_[*key];
       e.value = V();
       e.expires = absl::InfinitePast();
       e.refresh_pending = false;
+      e.tombstone = true;
       e.invalidated_seq = seq_;
     }
   }
 
   TtlCacheStats stats() const {
     absl::MutexLock lock(&mu_);
-    return stats_;
+    TtlCacheStats out = stats_;
+    out.entries = static_cast<int64_t>(entries_.size());
+    return out;
   }
 
  private:
@@ -165,8 +171,18 @@ class TtlCache {
     V value;
     absl::Time expires;            // fetched + TtlOf(key)
     bool refresh_pending = false;  // handed to the refresh sink, not yet refreshed
-    uint64_t invalidated_seq = 0;  // seq_ of the key's last Invalidate (0 = none since stored)
+    uint64_t invalidated_seq = 0;  // seq_ of the key's last Invalidate while it was being read
+    bool tombstone = false;        // no value: invalidated while being read
   };
+
+  // The end of a read of `key` (after its store, if any).
+  void EndRead(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto r = reading_.find(key);
+    if (r == reading_.end() || --r->second > 0) return;
+    reading_.erase(r);
+    auto it = entries_.find(key);
+    if (it != entries_.end() && it->second.tombstone) entries_.erase(it);
+  }
 
   // Whether a read of `key` that started at `started` (a seq_) may store what it read: not when
   // the key, or everything, was invalidated since.
@@ -185,6 +201,7 @@ class TtlCache {
     e.value = std::move(value);
     e.expires = fetched + TtlOf(key);
     e.refresh_pending = false;
+    e.tombstone = false;
   }
 
   absl::Duration TtlOf(const std::string& key) const {
@@ -201,7 +218,8 @@ class TtlCache {
   // Bumped by every Invalidate(); reads note it when they start (see MayStore).
   uint64_t seq_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t cleared_seq_ ABSL_GUARDED_BY(mu_) = 0;  // seq_ when every entry was last dropped
-  int64_t reading_ ABSL_GUARDED_BY(mu_) = 0;       // reads (Get misses, Refresh) in flight
+  // Reads in flight (Get misses, Refresh) per key; only these keys get tombstones.
+  absl::flat_hash_map<std::string, int> reading_ ABSL_GUARDED_BY(mu_);
   TtlCacheStats stats_ ABSL_GUARDED_BY(mu_);
   std::function<void(const std::string&)> refresh_sink_;
 };

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/clock/fake_clock.h"
@@ -123,6 +124,27 @@ TEST(TtlCacheTest, AReadRacingAnInvalidateOfItsKeyDoesNotStoreButOneOfAnotherKey
   EXPECT_EQ(read(a, 5, nullptr), 5);  // "a" was dropped by that write
   EXPECT_EQ(fetches, 4);
   EXPECT_EQ(read(a, 6, nullptr), 5);
+}
+
+TEST(TtlCacheTest, InvalidatingKeysNobodyReadsLeavesNothingBehind) {
+  FakeClock clock;
+  TtlCache<int> cache({.ttl = absl::Seconds(10)}, clock);
+  const std::string a = "a";
+  // Transitions of devices nobody reads, while another key's read is in flight.
+  (void)cache.Get("b", [&]() -> absl::StatusOr<int> {
+    for (int i = 0; i < 100; ++i) {
+      const std::string key = absl::StrCat("device-", i);
+      cache.Invalidate(&key);
+    }
+    return 1;
+  });
+  EXPECT_EQ(cache.stats().entries, 1);  // only "b"
+  // A key invalidated while it is read: its tombstone goes with the last read of it.
+  (void)cache.Get(a, [&]() -> absl::StatusOr<int> {
+    cache.Invalidate(&a);
+    return 2;
+  });
+  EXPECT_EQ(cache.stats().entries, 1);
 }
 
 TEST(TtlCacheTest, AReadRacingAnInvalidateOfEverythingDoesNotStore) {
