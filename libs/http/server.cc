@@ -38,7 +38,12 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const Handler& handler, const ServerOptions& options,
           std::shared_ptr<internal::WsTracker> tracker)
-      : stream_(std::move(socket)), handler_(handler), options_(options), tracker_(std::move(tracker)) {}
+      : stream_(std::move(socket)), handler_(handler), options_(options), tracker_(std::move(tracker)) {
+    // Once per connection: asking the kernel on every request cost a getpeername() each.
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_address_ = ep.address().to_string();
+  }
 
   void Run() { Read(); }
   auto executor() { return stream_.get_executor(); }
@@ -88,9 +93,7 @@ class Session : public std::enable_shared_from_this<Session> {
       r.headers[absl::AsciiStrToLower(std::string(f.name_string()))] = std::string(f.value());
     }
     r.body = std::move(req.body());
-    beast::error_code ignored;
-    auto ep = stream_.socket().remote_endpoint(ignored);
-    if (!ignored) r.remote_address = ep.address().to_string();
+    r.remote_address = remote_address_;
     Response resp;
     try {
       resp = handler_(r);
@@ -171,6 +174,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const Handler& handler_;
   const ServerOptions& options_;
   std::shared_ptr<internal::WsTracker> tracker_;
+  std::string remote_address_;  // empty when the peer was already gone at accept
 };
 
 class ServerImpl : public Server {

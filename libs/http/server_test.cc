@@ -219,6 +219,19 @@ TEST(HttpServerTest, KeepAliveConnectionServesHeadThenGet) {
   EXPECT_NE(raw.find("HTTP/1.1 200", 1), std::string::npos) << raw;
 }
 
+TEST(HttpServerTest, EveryRequestOfAKeepAliveConnectionHasThePeerAddress) {
+  auto server = Server::Start({}, [](const Request& r) {
+    return Response{200, "text/plain", {}, "[" + r.remote_address + "]"};
+  });
+  ASSERT_TRUE(server.ok());
+  const std::string raw = RawExchange(
+      (*server)->port(),
+      "GET /1 HTTP/1.1\r\nHost: t\r\n\r\nGET /2 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  const size_t first = raw.find("[127.0.0.1]");
+  ASSERT_NE(first, std::string::npos) << raw;
+  EXPECT_NE(raw.find("[127.0.0.1]", first + 1), std::string::npos) << raw;
+}
+
 TEST(HttpQueryTest, ParsesAndDecodes) {
   auto q = ParseQuery("a=1&b=x%20y&c&&d=%zz");
   EXPECT_EQ(q["a"], "1");
