@@ -232,6 +232,43 @@ TEST(HttpServerTest, EveryRequestOfAKeepAliveConnectionHasThePeerAddress) {
   EXPECT_NE(raw.find("[127.0.0.1]", first + 1), std::string::npos) << raw;
 }
 
+TEST(HttpServerTest, WritesTheResponseAsSent) {
+  auto server = Server::Start({}, [](const Request& r) {
+    if (r.path == "/none") return Response{204, "text/plain", {}, "dropped"};
+    return Response{429, "text/plain",
+                    {{"X-A", "1"}, {"Retry-After", "2"}, {"x-a", "3"}, {"Content-Type", "application/json"},
+                     {"X-Bad", "a\r\nInjected: yes"}},
+                    "{}"};
+  });
+  ASSERT_TRUE(server.ok());
+  const std::string raw =
+      RawExchange((*server)->port(), "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(raw.rfind("HTTP/1.1 429 Too Many Requests\r\n", 0), 0u) << raw;
+  // A later header replaces an earlier one of the same name, the content type included.
+  EXPECT_NE(raw.find("\r\nx-a: 3\r\n"), std::string::npos) << raw;
+  EXPECT_EQ(raw.find("X-A: 1"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("\r\nContent-Type: application/json\r\n"), std::string::npos) << raw;
+  EXPECT_EQ(raw.find("text/plain"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("\r\nRetry-After: 2\r\n"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("\r\nServer: fleetd\r\n"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("\r\nContent-Length: 2\r\n"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("\r\nConnection: close\r\n"), std::string::npos) << raw;
+  // CR/LF in a value cannot start a header of its own.
+  EXPECT_EQ(raw.find("\r\nInjected"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("\r\nX-Bad: a  Injected: yes\r\n"), std::string::npos) << raw;
+  EXPECT_EQ(raw.substr(raw.size() - 6), "\r\n\r\n{}") << raw;
+
+  // 204: no body and no Content-Length, and the connection stays usable for the next request.
+  const std::string two = RawExchange(
+      (*server)->port(),
+      "GET /none HTTP/1.1\r\nHost: t\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(two.rfind("HTTP/1.1 204 No Content\r\n", 0), 0u) << two;
+  EXPECT_EQ(two.find("dropped"), std::string::npos) << two;
+  const size_t second = two.find("HTTP/1.1 429");
+  ASSERT_NE(second, std::string::npos) << two;
+  EXPECT_EQ(two.substr(0, second).find("Content-Length"), std::string::npos) << two;
+}
+
 TEST(HttpQueryTest, ParsesAndDecodes) {
   auto q = ParseQuery("a=1&b=x%20y&c&&d=%zz");
   EXPECT_EQ(q["a"], "1");
