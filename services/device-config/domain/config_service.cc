@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "libs/status/status.h"
 #include "services/device-config/domain/config_errors.h"
@@ -137,21 +136,9 @@ absl::StatusOr<DeviceConfigView> ConfigService::Get(std::string_view device) {
 }
 
 absl::StatusOr<ConfigService::Batch> ConfigService::BatchGet(absl::Span<const std::string> devices) {
-  if (devices.size() > kMaxBatchGet) {
-    return status::InvalidField(
-        "devices", absl::StrCat("at most ", kMaxBatchGet, " devices per call, got ", devices.size()));
-  }
-  std::vector<std::string> ids;
-  std::vector<const std::string*> given;  // parallel to ids
-  absl::flat_hash_set<std::string> seen;
-  for (const std::string& name : devices) {
-    absl::StatusOr<std::string> id = ParseDeviceName(name, "devices");
-    if (!id.ok()) return id.status();
-    if (seen.insert(*id).second) {
-      ids.push_back(std::move(*id));
-      given.push_back(&name);
-    }
-  }
+  absl::StatusOr<BatchDeviceIds> batch = ParseBatchDeviceNames(devices, "devices", kMaxBatchGet);
+  if (!batch.ok()) return batch.status();
+  const std::vector<std::string>& ids = batch->ids;
   Batch out;
   if (ids.empty()) return out;
   absl::StatusOr<std::vector<Device>> found = devices_.BatchGet(ids);
@@ -171,7 +158,7 @@ absl::StatusOr<ConfigService::Batch> ConfigService::BatchGet(absl::Span<const st
   for (size_t i = 0; i < ids.size(); ++i) {
     auto d = by_id.find(ids[i]);
     if (d == by_id.end()) {
-      out.missing.push_back(*given[i]);
+      out.missing.push_back(*batch->given[i]);
       continue;
     }
     auto s = state_of.find(ids[i]);

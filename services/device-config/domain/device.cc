@@ -1,10 +1,12 @@
 #include "services/device-config/domain/device.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "libs/ids/device_id.h"
+#include "libs/status/status.h"
 
 namespace fleet::devcfg {
 
@@ -17,6 +19,25 @@ absl::StatusOr<std::string> ParseDeviceName(std::string_view name, std::string_v
     return st;
   }
   return std::string(id);
+}
+
+absl::StatusOr<BatchDeviceIds> ParseBatchDeviceNames(absl::Span<const std::string> names, std::string_view field,
+                                                     size_t max) {
+  if (names.size() > max) {
+    const absl::string_view noun(field.data(), field.size());
+    return status::InvalidField(field, absl::StrCat("at most ", max, " ", noun, " per call, got ", names.size()));
+  }
+  BatchDeviceIds out;
+  absl::flat_hash_set<std::string> seen;
+  for (const std::string& name : names) {
+    absl::StatusOr<std::string> id = ParseDeviceName(name, field);
+    if (!id.ok()) return id.status();
+    if (seen.insert(*id).second) {
+      out.ids.push_back(std::move(*id));
+      out.given.push_back(&name);
+    }
+  }
+  return out;
 }
 
 // Quoted like HTTP entity tags so the value is visibly opaque.

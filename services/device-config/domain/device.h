@@ -4,9 +4,11 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 
 // The device registry's entities. Plain values, no gRPC / SQL types.
 namespace fleet::devcfg {
@@ -34,6 +36,17 @@ std::string DeviceName(std::string_view id);
 // Accepts "devices/{id}" or a bare id and returns the id after validating it (INVALID_ARGUMENT,
 // INVALID_FIELD with metadata field=`field`).
 absl::StatusOr<std::string> ParseDeviceName(std::string_view name, std::string_view field = "name");
+
+// The devices of a batch read: each id once, in the order first named, and the name it was first
+// given as (pointing into the caller's `names`, for answers that list names as given).
+struct BatchDeviceIds {
+  std::vector<std::string> ids;
+  std::vector<const std::string*> given;  // parallel to ids
+};
+// ParseDeviceName for each of `names` (the request's `field`), duplicates dropped. INVALID_ARGUMENT
+// with metadata field=`field` for more than `max` names or a bad one.
+absl::StatusOr<BatchDeviceIds> ParseBatchDeviceNames(absl::Span<const std::string> names, std::string_view field,
+                                                     size_t max);
 
 // The opaque etag of a revision, and its inverse (nullopt-like 0 for anything malformed, which
 // then never matches a stored revision).

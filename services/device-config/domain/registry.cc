@@ -198,28 +198,16 @@ absl::StatusOr<ListDevicesResponse> Registry::List(const ListDevicesRequest& req
 }
 
 absl::StatusOr<BatchGetDevicesResponse> Registry::BatchGet(absl::Span<const std::string> names) {
-  if (names.size() > kMaxBatchGet) {
-    return status::InvalidField(
-        "names", absl::StrCat("at most ", kMaxBatchGet, " names per call, got ", names.size()));
-  }
-  std::vector<std::string> ids;
-  std::vector<const std::string*> given;  // parallel to ids
-  absl::flat_hash_set<std::string> seen;
-  for (const std::string& name : names) {
-    absl::StatusOr<std::string> id = ParseDeviceName(name, "names");
-    if (!id.ok()) return id.status();
-    if (seen.insert(*id).second) {
-      ids.push_back(std::move(*id));
-      given.push_back(&name);
-    }
-  }
+  absl::StatusOr<BatchDeviceIds> batch = ParseBatchDeviceNames(names, "names", kMaxBatchGet);
+  if (!batch.ok()) return batch.status();
+  const std::vector<std::string>& ids = batch->ids;
   absl::StatusOr<std::vector<Device>> found = repo_.BatchGet(ids);
   if (!found.ok()) return found.status();
   BatchGetDevicesResponse out;
   absl::flat_hash_set<std::string> present;
   for (const Device& d : *found) present.insert(d.id);
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (!present.contains(ids[i])) out.missing.push_back(*given[i]);
+    if (!present.contains(ids[i])) out.missing.push_back(*batch->given[i]);
   }
   out.devices = std::move(*found);
   return out;
