@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "libs/pg/array.h"
 #include "services/tunnel/domain/errors.h"
 #include "services/tunnel/domain/state_machine.h"
 #include "services/tunnel/storage/pg_codec.h"
@@ -229,11 +230,8 @@ absl::StatusOr<OpenOutcome> PgStore::Open(const OpenPlan& plan) {
       tx.exec_prepared(kInsertSession, s.id, s.device_id, s.operator_id, StateName(s.state), s.server,
                        s.public_address, EncodeServices(s.services), s.token, Micros(s.create_time),
                        Micros(s.expire_time), OrNull(deadline));
-      std::string names_array = "{";
-      for (size_t i = 0; i < names.size(); ++i) absl::StrAppend(&names_array, i ? "," : "", "\"", names[i], "\"");
-      names_array += "}";
       tx.exec_prepared(kInsertLeases, s.server, s.id, s.device_id, Micros(s.create_time),
-                       IntArray(ports), names_array);
+                       IntArray(ports), pg::TextArray(names));
       AuditRecord audit = plan.audit;
       audit.server = s.server;
       audit.ports = ports;
