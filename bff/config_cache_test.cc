@@ -50,7 +50,8 @@ TEST(ConfigCacheRefreshTest, ConfigsReadNearExpiryAreReReadInTheBackground) {
   FakeClock clock;
   auto inner = std::make_unique<Counting>();
   Counting* counting = inner.get();
-  CachingConfigBackend cache(std::move(inner), TtlCacheOptions{.ttl = absl::Seconds(5), .refresh_ahead = absl::Seconds(2)},
+  CachingConfigBackend cache(std::move(inner),
+                             TtlCacheOptions{.ttl = absl::Seconds(5), .refresh_ahead = absl::Seconds(2)},
                              clock, CacheRefresherOptions{.interval = absl::Milliseconds(1)});
   auto get = [&] {
     config::v1::GetDeviceConfigRequest r;

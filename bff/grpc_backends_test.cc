@@ -133,7 +133,8 @@ class Online : public presence::v1::DeviceOnline::Service {
 class GrpcBackendsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = grpcx::Server::Start({}, {&registry_service_, &tunnel_service_, &config_service_, &online_service_}, std::make_shared<prometheus::Registry>());
+    auto s = grpcx::Server::Start({}, {&registry_service_, &tunnel_service_, &config_service_, &online_service_},
+                                  std::make_shared<prometheus::Registry>());
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = std::move(*s);
     target_ = "127.0.0.1:" + std::to_string(server_->port());

@@ -171,7 +171,8 @@ int Main(int argc, char** argv) {
   flags.Duration("cache_refresh_ahead", &cfg.cache_refresh_ahead,
                  "for the device, config and presence caches: an entry read when less than this is left before it "
                  "expires is still served, and re-read in the background (100 per batch read call, every "
-                 "100 ms), so devices read often never miss on the request path; staleness stays bounded by each TTL. Less than half of each TTL; 0 = off");
+                 "100 ms), so devices read often never miss on the request path; staleness stays bounded by each "
+                 "TTL. Less than half of each TTL; 0 = off");
   flags.String("auth", &cfg.auth,
                "enabled | disabled (DEVELOPMENT ONLY: no sign-in, every request is the admin local-admin)");
   flags.String("pg_url", &cfg.pg_url, "PostgreSQL URL of the BFF's database fleet_bff (users, sessions, keys, audit)");

@@ -36,8 +36,8 @@ struct PresenceCacheOptions {
 //  - while the stream is not open (device-online unreachable, or not yet acknowledged), nothing
 //    is served from the cache: every Get goes to device-online, as without a cache.
 // Only successful reads are stored, and a read that started before a transition of its device
-// (or a reopening of the stream) was applied does not store what it read. Every other call passes through. Thread-safe; the
-// destructor stops the watch.
+// (or a reopening of the stream) was applied does not store what it read. Every other call passes
+// through. Thread-safe; the destructor stops the watch.
 class CachingPresenceBackend : public PresenceBackend {
  public:
   CachingPresenceBackend(std::unique_ptr<PresenceBackend> inner, PresenceCacheOptions options, Clock& clock);
