@@ -234,7 +234,9 @@ http::Response DeviceRoutes::Overview(const http::Request& r, const std::string&
     if (!device.ok()) return Error(device.status(), r);
   }
 
-  std::string body = absl::StrCat(R"({"device":)", *rendered_.Render(req.name(), *device));
+  // As ToJsonText: "{}" for the (never seen) message protobuf cannot print, never a null dereference.
+  std::shared_ptr<const std::string> device_json = rendered_.Render(req.name(), *device);
+  std::string body = absl::StrCat(R"({"device":)", device_json != nullptr ? *device_json : "{}");
   if (presence.ok()) {
     std::shared_ptr<const std::string> json = rendered_presence_.Render(presence_name, *presence);
     absl::StrAppend(&body, R"(,"presence":)", json != nullptr ? *json : "{}");
